@@ -1,0 +1,211 @@
+"""The ``digest`` command line: parse flags → Settings → one library call → print.
+
+Results go to stdout, progress and diagnostics to stderr. Every :class:`DigestError`
+is turned into one ``Error: ...`` line and its exit code in :func:`_reported`.
+"""
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__
+from .config import Settings, build_settings
+from .doctor import run_doctor
+from .errors import DigestError, ExitCode, MissingDependencyError, UsageError
+from .nlp import download_nltk_data
+from .pipeline import build_episode, summarize_paths
+
+app = typer.Typer(
+    name="digest",
+    help="Turn written reviews into a podcast episode (summaries, speech, one MP3).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,  # plain "Error: ..." lines instead of rich panels
+    pretty_exceptions_enable=False,
+)
+
+PathsArg = Annotated[
+    list[Path],
+    typer.Argument(help="Review files (.txt, .md) or folders of them.", show_default=False),
+]
+SentencesOpt = Annotated[
+    int | None,
+    typer.Option("--sentences", "-n", min=1, max=50, help="Sentences per review [default: 4]."),
+]
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            return f"Warning: {text}"
+        return text
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("digest")
+    for handler in list(logger.handlers):
+        if getattr(handler, "_digest", False):
+            logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    handler._digest = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """The one place where errors become an ``Error:`` line and an exit code."""
+    try:
+        yield
+    except DigestError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        typer.echo("Error: interrupted; the previous episode is untouched", err=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _settings(**flags: Any) -> Settings:
+    voices = flags.pop("voices", None)
+    return build_settings(flags, voices_dir=voices)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date {value!r} is not a date like 2026-11-21") from None
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"digest {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only print warnings and errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Turn written reviews into a podcast episode."""
+    _setup_logging(quiet)
+
+
+@app.command()
+def build(
+    paths: PathsArg,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Episode MP3 [default: output/episode.mp3]."),
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Episode title.")] = None,
+    show: Annotated[str | None, typer.Option(help="Show name.")] = None,
+    sentences: SentencesOpt = None,
+    episode_date: Annotated[
+        str | None, typer.Option("--date", help="Episode date, YYYY-MM-DD [default: today].")
+    ] = None,
+    voices: Annotated[
+        Path | None, typer.Option(help="Folder of voice profiles [default: ./voices].")
+    ] = None,
+) -> None:
+    """Build one MP3 episode from the reviews."""
+    with _reported():
+        settings = _settings(
+            output=output,
+            title=title,
+            show=show,
+            sentences=sentences,
+            episode_date=_parse_date(episode_date),
+            voices=voices,
+        )
+        result = build_episode(paths, settings)
+        episode = result.episode
+        total = sum(seconds for _, seconds in result.timings)
+        typer.echo(
+            f"Wrote {episode.path} ({_clock(episode.seconds)}, {episode.reviews} "
+            f"review{'s' if episode.reviews != 1 else ''}, "
+            f"{len(episode.chapters)} chapters) in {total:.1f} s"
+        )
+
+
+@app.command()
+def summarize(
+    paths: PathsArg,
+    sentences: SentencesOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Print each review's extractive summary."""
+    with _reported():
+        settings = _settings(sentences=sentences)
+        summaries = summarize_paths(paths, settings)
+        if as_json:
+            payload = {
+                "reviews": [
+                    {
+                        "source": str(s.review.source),
+                        "title": s.review.title,
+                        "sentences": list(s.sentences),
+                    }
+                    for s in summaries
+                ]
+            }
+            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+            return
+        for index, summary in enumerate(summaries):
+            if index:
+                typer.echo("")
+            typer.echo(f"# {summary.review.title}  ({summary.review.source})")
+            for sentence in summary.sentences:
+                typer.echo(f"- {sentence}")
+
+
+@app.command()
+def doctor() -> None:
+    """Report the speech engine, voices, ffmpeg and NLTK data in use."""
+    with _reported():
+        report = run_doctor(_settings())
+        for line in report.lines:
+            typer.echo(line)
+        if not report.ok:
+            raise MissingDependencyError("something is missing; see the fixes above")
+
+
+@app.command("download-data")
+def download_data(
+    target: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Where to put the data [default: ~/nltk_data]."),
+    ] = None,
+) -> None:
+    """Download NLTK's punkt_tab and stopwords (the only command that uses the network)."""
+    with _reported():
+        folder = download_nltk_data(target)
+        typer.echo(f"NLTK data installed in {folder}")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app(prog_name="digest")

@@ -1,0 +1,318 @@
+"""Text tools: sentence splitting, word tokens, stopwords and stemming (English).
+
+In: plain text (a whole review or one sentence). Out: the sentences exactly as they
+appear in the text (or their ``(start, end)`` offsets), lower-cased word tokens, and
+stemmed content words. ``load_text_tools`` uses NLTK's real data (``punkt_tab`` and
+the ``stopwords`` corpus) when it is installed and NLTK agrees to read it, and a
+built-in fallback otherwise; ``NltkStatus`` says which and why. Nothing is read on
+import; ``download_nltk_data`` is the only function that writes files (the data).
+"""
+
+import io
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import nltk
+from nltk.stem.porter import PorterStemmer
+from nltk.tokenize.punkt import (
+    PunktParameters,
+    PunktSentenceTokenizer,
+    load_punkt_params,
+)
+
+from digest.errors import MissingDependencyError
+
+__all__ = ["NltkStatus", "TextTools", "download_nltk_data", "load_text_tools"]
+
+_PUNKT_RESOURCE = "tokenizers/punkt_tab/english/"
+_STOPWORDS_RESOURCE = "corpora/stopwords/english"
+_DOWNLOAD_FIX = "run `digest download-data` or set NLTK_DATA"
+
+# Our own list of English abbreviations that are usually followed by more of the
+# same sentence (lower-case, without the final period, as Punkt wants them).
+_ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms messrs dr prof st jr sr gen sen rep reps gov lt col capt cpl sgt maj
+    adm cmdr rev hon pres supt det fr amb
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    mon tue tues thu thur thurs fri
+    inc ltd co corp bros llc plc assn dept univ intl govt asst assoc
+    etc vs e.g i.e approx no nos vol vols ch chap fig figs p pp ed eds est cf al viz
+    ca ave blvd rd mt ft hwy ph.d
+    """.split()
+)
+
+# Dotted initialisms of single letters (u.s, u.s.a, p.m, j.k): always abbreviations.
+_INITIALISM = re.compile(r"[^\W\d_](?:\.[^\W\d_])+")
+
+# Words that often open a sentence; after an abbreviation they signal a new one.
+_SENT_STARTERS = frozenset(
+    """
+    the a an this that these those it its he she they we i you there here his her
+    their our my your in on at but and or however if when while after before as for
+    so yet although though since despite meanwhile moreover also then what how why
+    who many most some both one all even still instead indeed according under with
+    not nor thus each every such other another first later now today
+    """.split()
+)
+
+# Our own English stopword list: function words, pronouns, auxiliaries and the
+# fragments a word tokenizer leaves from contractions ("don", "t", "ll").
+_FALLBACK_STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are aren as at be because
+    been before being below between both but by can couldn could d did didn do does
+    doesn doing don down during each few for from further had hadn has hasn have
+    haven having he her here hers herself him himself his how i if in into is isn it
+    its itself just ll m ma me mightn more most mustn my myself needn no nor not now
+    o of off on once only or other our ours ourselves out over own re s same shan
+    she should shouldn so some such t than that the their theirs them themselves
+    then there these they this those through to too under until up ve very was
+    wasn we were weren what when where which while who whom why will with won would
+    wouldn y you your yours yourself yourselves also may might must shall us upon
+    yet whose ever every
+    """.split()
+)
+
+# Punkt's orthographic-context bits (nltk.tokenize.punkt._ORTHO_*): the word was seen
+# capitalised at a sentence start, and lower-case mid-sentence and elsewhere.
+_ORTHO_BEG_UC = 1 << 1
+_ORTHO_MID_LC = 1 << 5
+_ORTHO_UNK_LC = 1 << 6
+_COMMON_WORD_CONTEXT = _ORTHO_BEG_UC | _ORTHO_MID_LC | _ORTHO_UNK_LC
+
+_LINE = re.compile(r"[^\r\n]+")
+_WORD = re.compile(r"[^\W_]+")
+
+
+class _AbbrevTypes(frozenset[str]):
+    """Known abbreviations; any dotted initialism (u.s.a, j.k) counts as one too."""
+
+    def __contains__(self, item: object) -> bool:
+        return super().__contains__(item) or (
+            isinstance(item, str) and _INITIALISM.fullmatch(item) is not None
+        )
+
+
+class _OrthoContext(dict[str, int]):
+    """Punkt's word -> casing evidence, answered from our common-word list."""
+
+    def __missing__(self, key: str) -> int:
+        # Unlike Punkt's defaultdict, never store: the tokenizer stays read-only.
+        if key in _FALLBACK_STOPWORDS or key in _SENT_STARTERS:
+            return _COMMON_WORD_CONTEXT
+        return 0
+
+
+def _fallback_punkt() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = _AbbrevTypes(_ABBREVIATIONS)
+    params.sent_starters = set(_SENT_STARTERS)
+    params.ortho_context = _OrthoContext()
+    return PunktSentenceTokenizer(params)
+
+
+@dataclass(frozen=True, slots=True)
+class NltkStatus:
+    """Which NLTK resources are in use."""
+
+    punkt_source: str
+    punkt_path: Path | None
+    stopwords_source: str
+    stopwords_path: Path | None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TextTools:
+    """Sentence splitter, tokenizer, stopwords and stemmer for one language."""
+
+    status: NltkStatus
+    stopwords: frozenset[str]
+    _punkt: Any = field(repr=False, compare=False)
+    _stemmer: Any = field(repr=False, compare=False)
+
+    def split_sentences(self, text: str) -> list[str]:
+        """Return the sentences of ``text`` verbatim, in order; a line break ends one."""
+        return [text[start:end] for start, end in self.sentence_spans(text)]
+
+    def sentence_spans(self, text: str) -> list[tuple[int, int]]:
+        """Return ``(start, end)`` offsets of the sentences of ``text``."""
+        return list(self._iter_spans(text))
+
+    def _iter_spans(self, text: str) -> Iterator[tuple[int, int]]:
+        # Punkt runs per line: in plain-text reviews every line is a paragraph.
+        for line in _LINE.finditer(text):
+            offset = line.start()
+            piece = line.group()
+            for start, end in self._punkt.span_tokenize(piece):
+                # Punkt may leave leading whitespace on the first sentence.
+                while start < end and piece[start].isspace():
+                    start += 1
+                while end > start and piece[end - 1].isspace():
+                    end -= 1
+                if start < end:
+                    yield offset + start, offset + end
+
+    def words(self, sentence: str) -> list[str]:
+        """Return the lower-cased alphanumeric word tokens of ``sentence``."""
+        return [word.lower() for word in _WORD.findall(sentence)]
+
+    def content_words(self, sentence: str) -> list[str]:
+        """Return the stemmed words of ``sentence`` that are not stopwords."""
+        stem = self._stemmer.stem
+        return [
+            cast(str, stem(word))
+            for word in self.words(sentence)
+            if word not in self.stopwords
+        ]
+
+
+def _data_roots() -> list[Path]:
+    """NLTK's search path, with NLTK_DATA as it is now (nltk reads it at import)."""
+    roots = [Path(entry) for entry in cast(list[str], nltk.data.path) if entry]
+    env = os.environ.get("NLTK_DATA", "")
+    extra = [Path(entry).expanduser() for entry in env.split(os.pathsep) if entry]
+    return extra + [root for root in roots if root not in extra]
+
+
+def _root_holding(resource: str) -> Path | None:
+    """The first data root that has ``resource`` on disk, readable or not."""
+    for root in _data_roots():
+        if (root / resource).exists():
+            return root
+    return None
+
+
+def _explain(name: str, resource: str, error: Exception | None, refused: bool) -> str:
+    """One line saying why ``name`` is not used and how to fix it."""
+    root = _root_holding(resource)
+    if root is None:
+        return f"{name} not found: {_DOWNLOAD_FIX}"
+    if isinstance(error, PermissionError) and "multiply-linked" in str(error):
+        # uv-style hard-linked installs: chmod cannot help, a real copy does.
+        return (
+            f"{name} in {root} refused by NLTK path security (hard-linked files): "
+            f"copy the data without hard links, e.g. `cp -R {root} NEWDIR`"
+        )
+    if refused or isinstance(error, PermissionError):
+        return (
+            f"{name} in {root} refused by NLTK path security (group/world-writable "
+            f"or owned by another account): chmod -R go-w {root}"
+        )
+    reason = str(error).strip().splitlines()[0] if error else "unreadable"
+    return f"{name} in {root} could not be loaded ({reason}): {_DOWNLOAD_FIX}"
+
+
+def _find(resource: str, name: str) -> tuple[Any, str | None]:
+    """Return NLTK's path pointer for ``resource``, or None and a problem line."""
+    # NLTK 3.10 warns (RuntimeWarning) before refusing data others can write to;
+    # record it instead of letting it escape, and report it as a problem.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            paths = [str(root) for root in _data_roots()]
+            return nltk.data.find(resource, paths=paths), None
+        except (LookupError, OSError) as error:
+            refused = any("writable" in str(w.message) for w in caught)
+            refused = refused or "Refused" in str(error)
+            return None, _explain(name, resource, error, refused)
+
+
+def _load_real_punkt() -> tuple[PunktSentenceTokenizer | None, Path | None, str | None]:
+    pointer, problem = _find(_PUNKT_RESOURCE, "punkt_tab")
+    if pointer is None:
+        return None, None, problem
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            params = load_punkt_params(pointer)
+        except (LookupError, OSError, ValueError) as error:
+            refused = any("writable" in str(w.message) for w in caught)
+            return None, None, _explain("punkt_tab", _PUNKT_RESOURCE, error, refused)
+    return PunktSentenceTokenizer(params), Path(pointer.path), None
+
+
+def _load_real_stopwords() -> tuple[frozenset[str] | None, Path | None, str | None]:
+    pointer, problem = _find(_STOPWORDS_RESOURCE, "stopwords")
+    if pointer is None:
+        return None, None, problem
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            # Read the file ourselves: nltk.corpus.stopwords caches its first root.
+            with pointer.open(encoding="utf-8") as handle:
+                words = frozenset(line.strip() for line in handle if line.strip())
+        except (OSError, UnicodeDecodeError) as error:
+            refused = any("writable" in str(w.message) for w in caught)
+            return None, None, _explain("stopwords", _STOPWORDS_RESOURCE, error, refused)
+    if not words:
+        return None, None, f"stopwords file {pointer.path} is empty: {_DOWNLOAD_FIX}"
+    return words, Path(pointer.path), None
+
+
+def load_text_tools(*, use_nltk_data: bool = True) -> TextTools:
+    """Build the text tools, from NLTK's English data when usable, else the fallback."""
+    punkt: PunktSentenceTokenizer | None = None
+    stopwords: frozenset[str] | None = None
+    punkt_path = stopwords_path = None
+    problems: list[str] = []
+    if use_nltk_data:
+        punkt, punkt_path, punkt_problem = _load_real_punkt()
+        stopwords, stopwords_path, stop_problem = _load_real_stopwords()
+        problems = [p for p in (punkt_problem, stop_problem) if p]
+    status = NltkStatus(
+        punkt_source="nltk" if punkt is not None else "fallback",
+        punkt_path=punkt_path,
+        stopwords_source="nltk" if stopwords is not None else "fallback",
+        stopwords_path=stopwords_path,
+        problems=tuple(problems),
+    )
+    return TextTools(
+        status=status,
+        stopwords=stopwords if stopwords is not None else _FALLBACK_STOPWORDS,
+        _punkt=punkt if punkt is not None else _fallback_punkt(),
+        _stemmer=PorterStemmer(),
+    )
+
+
+def _make_private(folder: Path) -> None:
+    """chmod go-w everything under ``folder``: NLTK refuses shared-writable data."""
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~0o022)
+
+
+def download_nltk_data(target: Path | None = None) -> Path:
+    """Download punkt_tab and stopwords into ``target`` (default ~/nltk_data)."""
+    folder = (target if target is not None else Path.home() / "nltk_data").expanduser()
+    try:
+        folder.mkdir(mode=0o755, parents=True, exist_ok=True)
+    except OSError as error:
+        raise MissingDependencyError(f"cannot create {folder}: {error}") from error
+    for package in ("punkt_tab", "stopwords"):
+        # nltk prints errors to the stderr it saw at import, even when quiet.
+        errors = io.StringIO()
+        try:
+            ok = nltk.download(
+                package,
+                download_dir=str(folder),
+                quiet=True,
+                print_error_to=errors,
+            )
+        except (OSError, ValueError) as error:
+            ok, reason = False, str(error)
+        else:
+            reason = errors.getvalue().strip() or "no network or index unreachable"
+        if not ok:
+            first = reason.splitlines()[0] if reason else "unknown error"
+            raise MissingDependencyError(
+                f"could not download NLTK {package} into {folder}: {first}"
+            )
+    _make_private(folder)
+    return folder

@@ -1,0 +1,235 @@
+"""Speech synthesis: one spoken :class:`Line` → one validated WAV :class:`Clip`.
+
+In: the script's lines and the voice profiles. Out: clips in a work folder, one per
+line, so every sentence's timing is known. pyttsx3 is imported only here.
+
+pyttsx3's espeak driver needs care (STACK_NOTES §1): ``runAndWait`` is no completion
+signal, a neighbouring utterance can be cancelled, the driver prints on stdout, and
+only one engine may exist per process. :class:`Pyttsx3Synthesizer` waits for the
+``finished-utterance`` event, validates the WAV, retries, times out with a clear
+error and keeps stdout clean.
+"""
+
+import contextlib
+import io
+import os
+import sys
+import threading
+import time
+import wave
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .config import VoiceProfile
+from .errors import ConfigError, SynthesisError
+from .models import Clip, Line
+
+ESPEAK_RATE = 22050  # the espeak driver always writes 22,050 Hz mono 16-bit
+
+
+class Synthesizer(Protocol):
+    """Turns text into a WAV file; one instance per process."""
+
+    @property
+    def engine_id(self) -> str:
+        """Engine name and version, e.g. for cache keys and ``doctor``."""
+        ...
+
+    def synthesize(self, line: Line, voice: VoiceProfile, path: Path) -> Clip:
+        """Write ``line`` spoken by ``voice`` to ``path`` (a WAV) and describe it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WavInfo:
+    """The format facts of a PCM WAV file."""
+
+    frames: int
+    sample_rate: int
+    channels: int
+    sample_width: int
+
+
+def read_wav_info(path: Path) -> WavInfo:
+    """Read a WAV header; raise SynthesisError if it is not a usable PCM WAV."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            return WavInfo(
+                wav.getnframes(),
+                wav.getframerate(),
+                wav.getnchannels(),
+                wav.getsampwidth(),
+            )
+    except (OSError, EOFError, wave.Error) as exc:
+        raise SynthesisError(f"{path.name}: not a readable WAV ({exc})") from exc
+
+
+def expected_seconds(text: str, rate_wpm: int) -> float:
+    """A rough spoken duration for ``text`` at ``rate_wpm`` words per minute."""
+    words = max(1, len(text.split()))
+    return words * 60.0 / rate_wpm
+
+
+def _plausible(info: WavInfo, text: str, rate_wpm: int) -> bool:
+    # A cancelled utterance leaves a header-only or truncated file (STACK_NOTES L3/L4);
+    # real speech is never below ~30 % of the word-count estimate.
+    if info.frames == 0 or info.channels != 1 or info.sample_width != 2:
+        return False
+    return info.frames / info.sample_rate >= 0.3 * expected_seconds(text, rate_wpm)
+
+
+class _Espeak:
+    """The one pyttsx3 espeak engine of this process, with completion tracking."""
+
+    def __init__(self) -> None:
+        import pyttsx3
+
+        driver = "espeak" if sys.platform.startswith("linux") else None
+        try:
+            self.engine: Any = pyttsx3.init(driver)
+        except Exception as exc:  # pyttsx3 raises bare Exceptions and OSErrors
+            raise SynthesisError(f"could not start the speech engine: {exc}") from exc
+        self.version = getattr(pyttsx3, "__version__", "2.99")
+        self.done = threading.Event()
+        self.completed: bool | None = None
+        self.errors: list[str] = []
+        self.applied: VoiceProfile | None = None
+        self.engine.connect("finished-utterance", self._on_finished)
+        self.engine.connect("error", self._on_error)
+        self.voices: list[Any] = list(self.engine.getProperty("voices") or [])
+
+    def _on_finished(self, name: object = None, completed: bool = True) -> None:
+        # Runs on espeak's thread after the WAV file is closed.
+        self.completed = completed
+        self.done.set()
+
+    def _on_error(self, name: object = None, exception: object = None) -> None:
+        self.errors.append(str(exception))
+
+
+# One engine per process, kept alive for the process's life: a second engine steals
+# the first one's callback and hangs (STACK_NOTES L8); dropping it truncates WAVs (L7).
+_ENGINE: _Espeak | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def _engine() -> _Espeak:
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None:
+            _ENGINE = _Espeak()
+        return _ENGINE
+
+
+def resolve_voice(requested: str, voices: Sequence[Any]) -> str:
+    """Map a profile's voice (id, file name, name or language, optional +variant)."""
+    base, plus, variant = requested.partition("+")
+    wanted = base.strip().lower()
+    for voice in voices:
+        vid = str(getattr(voice, "id", ""))
+        names = {vid.lower(), vid.rsplit("/", 1)[-1].lower()}
+        names.add(str(getattr(voice, "name", "")).lower())
+        for lang in getattr(voice, "languages", []) or []:
+            names.add(lang.decode() if isinstance(lang, bytes) else str(lang).lower())
+        if wanted in names and not vid.startswith("mb/"):
+            return f"{vid}{plus}{variant}"
+    raise ConfigError(
+        f"unknown voice {requested!r}: run `digest doctor` to list the engine's voices"
+    )
+
+
+class Pyttsx3Synthesizer:
+    """The real synthesizer: pyttsx3 driving espeak-ng, made reliable."""
+
+    def __init__(self, *, timeout: float = 30.0, retries: int = 3) -> None:
+        self._state = _engine()
+        self.timeout = timeout
+        self.retries = max(1, retries)
+
+    @property
+    def engine_id(self) -> str:
+        """pyttsx3 and driver versions."""
+        return f"pyttsx3-{self._state.version}-espeak"
+
+    def voice_ids(self) -> list[str]:
+        """Voices the engine offers (MBROLA voices, usually absent, excluded)."""
+        ids = [str(v.id) for v in self._state.voices]
+        return [v for v in ids if not v.startswith("mb/")]
+
+    def _apply(self, voice: VoiceProfile) -> None:
+        state = self._state
+        if state.applied == voice:
+            return
+        engine = state.engine
+        engine.setProperty("voice", resolve_voice(voice.voice, state.voices))
+        engine.setProperty("rate", voice.rate)
+        engine.setProperty("pitch", voice.pitch)
+        engine.setProperty("volume", voice.volume)
+        state.applied = voice
+
+    def _attempt(self, text: str, tmp: Path) -> bool:
+        state = self._state
+        state.done.clear()
+        state.completed = None
+        state.errors.clear()
+        # The driver prints "Audio saved to ..." from espeak's thread; swapping
+        # sys.stdout for the whole call and wait catches it.
+        with contextlib.redirect_stdout(io.StringIO()):
+            state.engine.save_to_file(text, str(tmp))
+            state.engine.runAndWait()  # may return before the file exists
+            finished = state.done.wait(self.timeout)
+        if state.errors:
+            state.applied = None
+            raise SynthesisError(f"speech engine error: {'; '.join(state.errors)}")
+        if not finished:
+            raise SynthesisError(
+                f"speech engine gave no result within {self.timeout:g} s "
+                f"for {text[:40]!r}"
+            )
+        return bool(state.completed) and tmp.is_file()
+
+    def synthesize(self, line: Line, voice: VoiceProfile, path: Path) -> Clip:
+        """Speak ``line`` into ``path``; retry cancelled or truncated utterances."""
+        text = line.text.strip()
+        if not text:
+            raise SynthesisError("cannot speak an empty line")
+        self._apply(voice)
+        tmp = path.with_name(f"{path.stem}.part.wav")
+        try:
+            for attempt in range(self.retries):
+                if self._attempt(text, tmp):
+                    info = read_wav_info(tmp)
+                    if _plausible(info, text, voice.rate):
+                        os.replace(tmp, path)
+                        return Clip(line, path, info.frames, info.sample_rate)
+                time.sleep(0.05 * (attempt + 1))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        raise SynthesisError(
+            f"speech engine failed {self.retries} times on {text[:40]!r}"
+        )
+
+
+def speaker_voice(speaker: str, host: VoiceProfile, narrator: VoiceProfile) -> VoiceProfile:
+    """The profile for a script speaker name."""
+    return narrator if speaker == narrator.name else host
+
+
+def render_clips(
+    lines: Sequence[Line],
+    synth: Synthesizer,
+    voices: Callable[[str], VoiceProfile],
+    workdir: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Clip, ...]:
+    """Synthesize every line into ``workdir`` in order; one clip per line."""
+    clips: list[Clip] = []
+    for index, line in enumerate(lines):
+        path = workdir / f"clip-{index:05d}.wav"
+        clips.append(synth.synthesize(line, voices(line.speaker), path))
+        if progress is not None:
+            progress(index + 1, len(lines))
+    return tuple(clips)

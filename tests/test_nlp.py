@@ -1,0 +1,362 @@
+"""Tests for digest.nlp: real NLTK data, the built-in fallback, and their agreement."""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import FrozenInstanceError
+from pathlib import Path
+from typing import Any
+
+import nltk
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digest.errors import MissingDependencyError
+from digest.nlp import TextTools, download_nltk_data, load_text_tools
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED_DATA = SHARED / "nltk_data"
+REVIEWS = sorted((SHARED / "reviews").glob("*.txt"))
+SUMM_DEV = sorted((SHARED / "summ-dev").glob("*.jsonl"))
+
+needs_data = pytest.mark.skipif(
+    not (SHARED_DATA / "tokenizers" / "punkt_tab" / "english").is_dir(),
+    reason=f"real NLTK data not found at {SHARED_DATA}",
+)
+
+
+def _copy_private(dest: Path) -> Path:
+    """Copy the shared NLTK data to ``dest`` with 0755 dirs and 0644 files."""
+    shutil.copytree(SHARED_DATA, dest)
+    for folder, _dirs, files in os.walk(dest):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    return dest
+
+
+def _use_data_root(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Make ``root`` the only NLTK data root (nltk reads NLTK_DATA at import)."""
+    monkeypatch.setenv("NLTK_DATA", str(root))
+    monkeypatch.setattr(nltk.data, "path", [str(root)])
+
+
+@pytest.fixture
+def real_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private, go-w copy of the shared NLTK data as the only data root."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real NLTK data not found at {SHARED_DATA}")
+    root = _copy_private(tmp_path / "nltk_data")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _use_data_root(monkeypatch, root)
+    yield root
+
+
+@pytest.fixture
+def no_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data root and home, so no real data can be found anywhere."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _use_data_root(monkeypatch, empty)
+    return empty
+
+
+@pytest.fixture(scope="module")
+def fallback() -> TextTools:
+    """The built-in tools (reads no files)."""
+    return load_text_tools(use_nltk_data=False)
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+# --- loading and status ---------------------------------------------------------
+
+
+def test_real_data_is_used_when_present(real_data: Path) -> None:
+    status = load_text_tools().status
+    assert (status.punkt_source, status.stopwords_source) == ("nltk", "nltk")
+    assert status.punkt_path == real_data / "tokenizers" / "punkt_tab" / "english"
+    assert status.stopwords_path == real_data / "corpora" / "stopwords" / "english"
+    assert status.problems == ()
+
+
+def test_real_stopwords_come_from_the_file(real_data: Path) -> None:
+    tools = load_text_tools()
+    listed = (real_data / "corpora" / "stopwords" / "english").read_text().split()
+    assert tools.stopwords == frozenset(listed)
+
+
+def test_fallback_when_nothing_installed(no_data: Path) -> None:
+    status = load_text_tools().status
+    assert (status.punkt_source, status.stopwords_source) == ("fallback", "fallback")
+    assert (status.punkt_path, status.stopwords_path) == (None, None)
+    assert len(status.problems) == 2
+    assert status.problems[0].startswith("punkt_tab not found")
+    assert all("digest download-data" in p for p in status.problems)
+
+
+def test_use_nltk_data_false_ignores_real_data(real_data: Path) -> None:
+    status = load_text_tools(use_nltk_data=False).status
+    assert (status.punkt_source, status.stopwords_source) == ("fallback", "fallback")
+    assert status.problems == ()
+
+
+@pytest.mark.parametrize(
+    "make_writable",
+    ["tokenizers/punkt_tab", "corpora/stopwords/english", "."],
+    ids=["punkt-dir", "stopwords-file", "root"],
+)
+def test_group_writable_data_is_refused_with_fix(
+    real_data: Path, make_writable: str
+) -> None:
+    target = real_data / make_writable
+    target.chmod(target.stat().st_mode | stat.S_IWGRP)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tools = load_text_tools()
+    assert caught == []
+    status = tools.status
+    refused = "punkt" if "punkt" in make_writable else "stopwords"
+    sources = {"punkt": status.punkt_source, "stopwords": status.stopwords_source}
+    assert sources[refused] == "fallback"
+    assert any(f"chmod -R go-w {real_data}" in p for p in status.problems)
+    assert tools.split_sentences("It works. It still works.") == [
+        "It works.",
+        "It still works.",
+    ]
+
+
+def test_hard_linked_data_is_refused_with_fix(real_data: Path) -> None:
+    english = real_data / "corpora" / "stopwords" / "english"
+    os.link(english, english.with_name("english-link"))
+    status = load_text_tools().status
+    assert status.stopwords_source == "fallback"
+    assert any("hard-linked" in p for p in status.problems)
+
+
+def test_tools_are_frozen(fallback: TextTools) -> None:
+    with pytest.raises(FrozenInstanceError):
+        fallback.stopwords = frozenset()  # type: ignore[misc]
+
+
+def test_import_does_nothing() -> None:
+    # A bare "digest" package keeps sibling modules' imports out of this check.
+    package = Path(__file__).resolve().parents[1] / "digest"
+    code = (
+        "import sys, types, nltk.data\n"
+        f"pkg = types.ModuleType('digest'); pkg.__path__ = [{str(package)!r}]\n"
+        "sys.modules['digest'] = pkg\n"
+        "def boom(*a, **k): raise SystemExit('lookup at import')\n"
+        "nltk.data.find = nltk.data.load = nltk.download = boom\n"
+        "import digest.nlp\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+# --- the fallback against the real model -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "review",
+    [pytest.param(p, id=p.name) for p in REVIEWS]
+    or [pytest.param(None, marks=pytest.mark.skip(reason=f"no reviews in {SHARED}"))],
+)
+def test_fallback_splits_reviews_like_real_punkt(
+    real_data: Path, fallback: TextTools, review: Path
+) -> None:
+    real = load_text_tools()
+    assert real.status.punkt_source == "nltk"
+    text = review.read_text(encoding="utf-8")
+    for line in _lines(text):
+        assert fallback.split_sentences(line) == real.split_sentences(line)
+    assert fallback.sentence_spans(text) == real.sentence_spans(text)
+
+
+@pytest.mark.skipif(not SUMM_DEV, reason=f"no summ-dev sets in {SHARED}")
+def test_fallback_agrees_with_real_punkt_on_dev_sets(
+    real_data: Path, fallback: TextTools
+) -> None:
+    real = load_text_tools()
+    same = total = 0
+    for dev_set in SUMM_DEV:
+        with dev_set.open(encoding="utf-8") as rows:
+            for row in rows:
+                for line in _lines(json.loads(row)["text"]):
+                    total += 1
+                    same += fallback.split_sentences(line) == real.split_sentences(line)
+    assert total > 1000
+    assert same / total >= 0.99
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The Oscar-winner J.K. Simmons plays a boss. He is great.",
+            ["The Oscar-winner J.K. Simmons plays a boss.", "He is great."],
+        ),
+        (
+            "Dr. Smith met Mr. Jones at 5 p.m. in the U.S. capital. They left.",
+            ["Dr. Smith met Mr. Jones at 5 p.m. in the U.S. capital.", "They left."],
+        ),
+        ("It stars Samuel L. Jackson. He shouts.", None),
+        ("Songs, dances, etc. The cast sings.", None),
+        ("She got an A. The class cheered.", None),
+        ("Fruit, e.g. apples, is good.", ["Fruit, e.g. apples, is good."]),
+    ],
+)
+def test_fallback_abbreviations_and_initials(
+    fallback: TextTools, text: str, expected: list[str] | None
+) -> None:
+    got = fallback.split_sentences(text)
+    if expected is None:
+        assert len(got) == 2
+        assert " ".join(got) == text
+    else:
+        assert got == expected
+
+
+# --- splitting contract (fallback path) ------------------------------------------
+
+
+def test_spans_are_verbatim(fallback: TextTools) -> None:
+    text = "  First one.   Second  one!\tThird?\n\n  Fourth line  \r\nFifth.  "
+    spans = fallback.sentence_spans(text)
+    sentences = fallback.split_sentences(text)
+    assert [text[s:e] for s, e in spans] == sentences
+    assert sentences == [
+        "First one.",
+        "Second  one!",
+        "Third?",
+        "Fourth line",
+        "Fifth.",
+    ]
+
+
+def test_every_newline_ends_a_sentence(fallback: TextTools) -> None:
+    text = "A heading without a period\nThe body, which goes on\nand on.\n\nNext."
+    assert fallback.split_sentences(text) == [
+        "A heading without a period",
+        "The body, which goes on",
+        "and on.",
+        "Next.",
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", " \t\r\n "])
+def test_empty_text_has_no_sentences(fallback: TextTools, text: str) -> None:
+    assert fallback.split_sentences(text) == []
+    assert fallback.sentence_spans(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "  One sentence, no more.  ",
+        "no punctuation at all just words",
+        "映画はとても良かった。音楽も素晴らしい",
+    ],
+)
+def test_single_sentence(fallback: TextTools, text: str) -> None:
+    assert fallback.split_sentences(text) == [text.strip()]
+
+
+def test_non_english_text(fallback: TextTools) -> None:
+    text = "Der Film ist gut. Die Musik ist schön. Фильм хороший. Музыка тоже."
+    assert fallback.split_sentences(text) == [
+        "Der Film ist gut.",
+        "Die Musik ist schön.",
+        "Фильм хороший.",
+        "Музыка тоже.",
+    ]
+
+
+@given(st.text())
+def test_split_never_raises_and_spans_are_ordered(fallback: TextTools, text: str) -> None:
+    spans = fallback.sentence_spans(text)
+    sentences = fallback.split_sentences(text)
+    assert len(spans) == len(sentences)
+    previous_end = 0
+    for (start, end), sentence in zip(spans, sentences, strict=True):
+        assert previous_end <= start < end <= len(text)
+        assert text[start:end] == sentence == sentence.strip()
+        previous_end = end
+
+
+# --- words, stopwords, stems -----------------------------------------------------
+
+
+def test_words_are_lowercase_alphanumeric(fallback: TextTools) -> None:
+    words = fallback.words("Don't stop—it's J.K.'s 2nd film_night, OK?")
+    assert words == "don t stop it s j k s 2nd film night ok".split()
+
+
+def test_content_words_drop_stopwords_and_stem(fallback: TextTools) -> None:
+    got = fallback.content_words("The actors were dancing beautifully, didn't they?")
+    assert got == ["actor", "danc", "beauti"]
+
+
+def test_fallback_stopwords(fallback: TextTools) -> None:
+    words = fallback.stopwords
+    assert 150 <= len(words) <= 180
+    assert {"the", "and", "s", "t", "don", "didn"} <= words
+    assert "film" not in words
+    assert all(w == w.lower() and w.isalpha() for w in words)
+
+
+def test_real_and_fallback_content_words_agree_on_plain_text(
+    real_data: Path, fallback: TextTools
+) -> None:
+    real = load_text_tools()
+    sentence = "Gosling and Stone are dancing through the streets of Los Angeles."
+    assert real.content_words(sentence) == fallback.content_words(sentence)
+
+
+# --- download (never touches the network) ----------------------------------------
+
+
+def test_download_offline_raises_missing_dependency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def offline(package: str, **kwargs: Any) -> bool:
+        calls.append({"package": package, **kwargs})
+        kwargs["print_error_to"].write("[nltk_data] Error loading x: <urlopen error>\n")
+        return False
+
+    monkeypatch.setattr(nltk, "download", offline)
+    with pytest.raises(MissingDependencyError) as raised:
+        download_nltk_data(tmp_path / "data")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "punkt_tab" in message
+    assert "urlopen error" in message
+    assert calls[0]["download_dir"] == str(tmp_path / "data")
+    assert calls[0]["print_error_to"] is not sys.stderr
+
+
+def test_download_error_is_wrapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(package: str, **kwargs: Any) -> bool:
+        raise ValueError(f"Error loading {package}: no validated address\nmore")
+
+    monkeypatch.setattr(nltk, "download", refused)
+    with pytest.raises(MissingDependencyError, match="no validated address$"):
+        download_nltk_data(tmp_path)
