@@ -12,10 +12,10 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import nltk
 from nltk.stem.porter import PorterStemmer
@@ -87,6 +87,7 @@ _ORTHO_UNK_LC = 1 << 6
 _COMMON_WORD_CONTEXT = _ORTHO_BEG_UC | _ORTHO_MID_LC | _ORTHO_UNK_LC
 
 _LINE = re.compile(r"[^\r\n]+")
+_T = TypeVar("_T")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -138,7 +139,7 @@ class TextTools:
     _stemmer: Any = field(repr=False, compare=False)
 
     def split_sentences(self, text: str) -> list[str]:
-        """Return the sentences of ``text`` verbatim, in order; a line break ends one."""
+        """Return the sentences of ``text`` verbatim, in order; a newline ends one."""
         return [text[start:end] for start, end in self.sentence_spans(text)]
 
     def sentence_spans(self, text: str) -> list[tuple[int, int]]:
@@ -189,7 +190,7 @@ def _root_holding(resource: str) -> Path | None:
     return None
 
 
-def _explain(name: str, resource: str, error: Exception | None, refused: bool) -> str:
+def _explain(name: str, resource: str, error: Exception, refused: bool) -> str:
     """One line saying why ``name`` is not used and how to fix it."""
     root = _root_holding(resource)
     if root is None:
@@ -205,78 +206,64 @@ def _explain(name: str, resource: str, error: Exception | None, refused: bool) -
             f"{name} in {root} refused by NLTK path security (group/world-writable "
             f"or owned by another account): chmod -R go-w {root}"
         )
-    reason = str(error).strip().splitlines()[0] if error else "unreadable"
-    return f"{name} in {root} could not be loaded ({reason}): {_DOWNLOAD_FIX}"
+    reason = (str(error).strip().splitlines() or ["unreadable"])[0]
+    return f"{name} in {root} is incomplete or unreadable ({reason}): {_DOWNLOAD_FIX}"
 
 
-def _find(resource: str, name: str) -> tuple[Any, str | None]:
-    """Return NLTK's path pointer for ``resource``, or None and a problem line."""
+def _attempt(name: str, resource: str, load: Callable[[], _T]) -> tuple[_T | None, str]:
+    """Run ``load``; turn NLTK's misses and refusals into one problem line."""
     # NLTK 3.10 warns (RuntimeWarning) before refusing data others can write to;
-    # record it instead of letting it escape, and report it as a problem.
+    # record it rather than let it escape (callers may run with -W error).
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            paths = [str(root) for root in _data_roots()]
-            return nltk.data.find(resource, paths=paths), None
-        except (LookupError, OSError) as error:
-            refused = any("writable" in str(w.message) for w in caught)
-            refused = refused or "Refused" in str(error)
+            return load(), ""
+        except (LookupError, OSError, ValueError) as error:
+            refused = "Refused" in str(error)
+            refused = refused or any("writable" in str(w.message) for w in caught)
             return None, _explain(name, resource, error, refused)
 
 
-def _load_real_punkt() -> tuple[PunktSentenceTokenizer | None, Path | None, str | None]:
-    pointer, problem = _find(_PUNKT_RESOURCE, "punkt_tab")
-    if pointer is None:
-        return None, None, problem
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            params = load_punkt_params(pointer)
-        except (LookupError, OSError, ValueError) as error:
-            refused = any("writable" in str(w.message) for w in caught)
-            return None, None, _explain("punkt_tab", _PUNKT_RESOURCE, error, refused)
-    return PunktSentenceTokenizer(params), Path(pointer.path), None
+def _search_paths() -> list[str]:
+    return [str(root) for root in _data_roots()]
 
 
-def _load_real_stopwords() -> tuple[frozenset[str] | None, Path | None, str | None]:
-    pointer, problem = _find(_STOPWORDS_RESOURCE, "stopwords")
-    if pointer is None:
-        return None, None, problem
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            # Read the file ourselves: nltk.corpus.stopwords caches its first root.
-            with pointer.open(encoding="utf-8") as handle:
-                words = frozenset(line.strip() for line in handle if line.strip())
-        except (OSError, UnicodeDecodeError) as error:
-            refused = any("writable" in str(w.message) for w in caught)
-            return None, None, _explain("stopwords", _STOPWORDS_RESOURCE, error, refused)
+def _load_real_punkt() -> tuple[PunktSentenceTokenizer, Path]:
+    pointer = nltk.data.find(_PUNKT_RESOURCE, paths=_search_paths())
+    return PunktSentenceTokenizer(load_punkt_params(pointer)), Path(pointer.path)
+
+
+def _load_real_stopwords() -> tuple[frozenset[str], Path]:
+    pointer = nltk.data.find(_STOPWORDS_RESOURCE, paths=_search_paths())
+    # Read the file ourselves: nltk.corpus.stopwords keeps the first root it loads.
+    with pointer.open(encoding="utf-8") as handle:
+        words = frozenset(line.strip() for line in handle if line.strip())
     if not words:
-        return None, None, f"stopwords file {pointer.path} is empty: {_DOWNLOAD_FIX}"
-    return words, Path(pointer.path), None
+        raise LookupError(f"{pointer.path} is empty")
+    return words, Path(pointer.path)
 
 
 def load_text_tools(*, use_nltk_data: bool = True) -> TextTools:
     """Build the text tools, from NLTK's English data when usable, else the fallback."""
-    punkt: PunktSentenceTokenizer | None = None
-    stopwords: frozenset[str] | None = None
-    punkt_path = stopwords_path = None
-    problems: list[str] = []
+    punkt = stopwords = None
+    problems: tuple[str, ...] = ()
     if use_nltk_data:
-        punkt, punkt_path, punkt_problem = _load_real_punkt()
-        stopwords, stopwords_path, stop_problem = _load_real_stopwords()
-        problems = [p for p in (punkt_problem, stop_problem) if p]
+        punkt, punkt_problem = _attempt("punkt_tab", _PUNKT_RESOURCE, _load_real_punkt)
+        stopwords, stop_problem = _attempt(
+            "stopwords", _STOPWORDS_RESOURCE, _load_real_stopwords
+        )
+        problems = tuple(p for p in (punkt_problem, stop_problem) if p)
     status = NltkStatus(
-        punkt_source="nltk" if punkt is not None else "fallback",
-        punkt_path=punkt_path,
-        stopwords_source="nltk" if stopwords is not None else "fallback",
-        stopwords_path=stopwords_path,
-        problems=tuple(problems),
+        punkt_source="nltk" if punkt else "fallback",
+        punkt_path=punkt[1] if punkt else None,
+        stopwords_source="nltk" if stopwords else "fallback",
+        stopwords_path=stopwords[1] if stopwords else None,
+        problems=problems,
     )
     return TextTools(
         status=status,
-        stopwords=stopwords if stopwords is not None else _FALLBACK_STOPWORDS,
-        _punkt=punkt if punkt is not None else _fallback_punkt(),
+        stopwords=stopwords[0] if stopwords else _FALLBACK_STOPWORDS,
+        _punkt=punkt[0] if punkt else _fallback_punkt(),
         _stemmer=PorterStemmer(),
     )
 

@@ -13,6 +13,7 @@ error and keeps stdout clean.
 import contextlib
 import io
 import os
+import re
 import sys
 import threading
 import time
@@ -26,7 +27,9 @@ from .config import VoiceProfile
 from .errors import ConfigError, SynthesisError
 from .models import Clip, Line
 
-ESPEAK_RATE = 22050  # the espeak driver always writes 22,050 Hz mono 16-bit
+ESPEAK_RATE = 22050
+# Control characters would be read as espeak commands (Ctrl-A starts one).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # the espeak driver always writes 22,050 Hz mono 16-bit
 
 
 class Synthesizer(Protocol):
@@ -95,10 +98,28 @@ class _Espeak:
         self.done = threading.Event()
         self.completed: bool | None = None
         self.errors: list[str] = []
-        self.applied: VoiceProfile | None = None
+        self.voice_id: str | None = None
+        self.is_espeak = driver == "espeak"
         self.engine.connect("finished-utterance", self._on_finished)
         self.engine.connect("error", self._on_error)
         self.voices: list[Any] = list(self.engine.getProperty("voices") or [])
+        self._is_playing: Callable[[], int] | None = None
+        if driver == "espeak":
+            from pyttsx3.drivers import _espeak
+
+            self._is_playing = _espeak.IsPlaying
+
+    def wait_idle(self, limit: float = 2.0) -> None:
+        """Let espeak finish closing its stream before the next utterance.
+
+        pyttsx3 cancels espeak whenever it still reports "playing" at the start of
+        ``runAndWait`` (STACK_NOTES L4); waiting avoids most of those retries.
+        """
+        if self._is_playing is None:
+            return
+        deadline = time.monotonic() + limit
+        while self._is_playing() and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def _on_finished(self, name: object = None, completed: bool = True) -> None:
         # Runs on espeak's thread after the WAV file is closed.
@@ -160,14 +181,29 @@ class Pyttsx3Synthesizer:
 
     def _apply(self, voice: VoiceProfile) -> None:
         state = self._state
-        if state.applied == voice:
-            return
-        engine = state.engine
-        engine.setProperty("voice", resolve_voice(voice.voice, state.voices))
-        engine.setProperty("rate", voice.rate)
-        engine.setProperty("pitch", voice.pitch)
-        engine.setProperty("volume", voice.volume)
-        state.applied = voice
+        wanted = resolve_voice(voice.voice, state.voices)
+        if state.voice_id != wanted:
+            # SetVoiceByName acts at once; only call it when the voice changes.
+            state.wait_idle()
+            state.engine.setProperty("voice", wanted)
+            state.voice_id = wanted
+        if not state.is_espeak:
+            state.engine.setProperty("rate", voice.rate)
+            state.engine.setProperty("volume", voice.volume)
+
+    def _spoken(self, text: str, voice: VoiceProfile) -> str:
+        """The text as sent to the engine, with espeak's in-text prosody commands.
+
+        With pyttsx3's asynchronous espeak driver, rate/pitch/volume set through
+        ``setProperty`` are queued and get lost when the voice changes or a
+        pending utterance is cancelled; espeak's embedded commands (Ctrl-A, value,
+        letter) travel with the text, so every clip gets exactly its profile.
+        """
+        text = _CONTROL.sub(" ", text)
+        if not self._state.is_espeak:
+            return text
+        amplitude = round(voice.volume * 100)
+        return f"\x01{voice.rate}S\x01{voice.pitch}P\x01{amplitude}A {text}"
 
     def _attempt(self, text: str, tmp: Path) -> bool:
         state = self._state
@@ -181,7 +217,7 @@ class Pyttsx3Synthesizer:
             state.engine.runAndWait()  # may return before the file exists
             finished = state.done.wait(self.timeout)
         if state.errors:
-            state.applied = None
+            state.voice_id = None
             raise SynthesisError(f"speech engine error: {'; '.join(state.errors)}")
         if not finished:
             raise SynthesisError(
@@ -195,16 +231,18 @@ class Pyttsx3Synthesizer:
         text = line.text.strip()
         if not text:
             raise SynthesisError("cannot speak an empty line")
-        self._apply(voice)
         tmp = path.with_name(f"{path.stem}.part.wav")
         try:
+            self._apply(voice)
+            spoken = self._spoken(text, voice)
             for attempt in range(self.retries):
-                if self._attempt(text, tmp):
+                if self._attempt(spoken, tmp):
                     info = read_wav_info(tmp)
                     if _plausible(info, text, voice.rate):
                         os.replace(tmp, path)
                         return Clip(line, path, info.frames, info.sample_rate)
-                time.sleep(0.05 * (attempt + 1))
+                self._state.wait_idle()
+                time.sleep(0.02 * (attempt + 1))
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()

@@ -86,8 +86,21 @@ def _centrality(sims: list[list[float]]) -> list[float]:
     return scores
 
 
-def rank_sentences(sentences: Sequence[str], tools: TextTools) -> list[float]:
-    """A score per sentence; non-candidates get 0."""
+def caption_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of lines that end in a photo or trailer credit such as "(Name/Studio)"."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for line in text.split("\n"):
+        if _CREDIT.search(line.rstrip()):
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def rank_sentences(
+    sentences: Sequence[str], tools: TextTools, skip: frozenset[int] = frozenset()
+) -> list[float]:
+    """A score per sentence; non-candidates (and indices in ``skip``) get 0."""
     bags = [Counter(tools.content_words(s)) for s in sentences]
     vectors = _tfidf(bags)
     n = len(sentences)
@@ -97,16 +110,23 @@ def rank_sentences(sentences: Sequence[str], tools: TextTools) -> list[float]:
             sims[i][j] = sims[j][i] = _cosine(vectors[i], vectors[j])
     central = _centrality(sims)
     return [
-        central[i] * _length_weight(len(s.split())) if _candidate(s) and bags[i] else 0.0
+        central[i] * _length_weight(len(s.split()))
+        if _candidate(s) and bags[i] and i not in skip
+        else 0.0
         for i, s in enumerate(sentences)
     ]
 
 
-def select_sentences(sentences: Sequence[str], count: int, tools: TextTools) -> list[int]:
+def select_sentences(
+    sentences: Sequence[str],
+    count: int,
+    tools: TextTools,
+    skip: frozenset[int] = frozenset(),
+) -> list[int]:
     """Indices of the chosen sentences, in document order."""
     if count <= 0 or not sentences:
         return []
-    scores = rank_sentences(sentences, tools)
+    scores = rank_sentences(sentences, tools, skip)
     pool = [i for i, score in enumerate(scores) if score > 0]
     if not pool:  # nothing prose-like: fall back to whatever has words
         pool = [i for i, s in enumerate(sentences) if any(c.isalnum() for c in s)]
@@ -135,8 +155,16 @@ def summarize_text(
 ) -> list[str]:
     """The ``sentences`` most central sentences of ``text``, verbatim, in order."""
     tools = tools or load_text_tools()
-    split = tools.split_sentences(text)
-    return [split[i] for i in select_sentences(split, sentences, tools)]
+    spans = tools.sentence_spans(text)
+    split = [text[a:b] for a, b in spans]
+    captions = caption_lines(text)
+    # Every sentence of a caption or trailer paragraph goes, not just its credit.
+    skip = frozenset(
+        i
+        for i, (a, b) in enumerate(spans)
+        if any(lo <= a and b <= hi for lo, hi in captions)
+    )
+    return [split[i] for i in select_sentences(split, sentences, tools, skip)]
 
 
 def summarize(review: Review, sentences: int, tools: TextTools) -> Summary:

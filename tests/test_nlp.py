@@ -7,14 +7,13 @@ import stat
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
 from dataclasses import FrozenInstanceError
 from pathlib import Path
 from typing import Any
 
 import nltk
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.errors import MissingDependencyError
@@ -24,11 +23,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SHARED_DATA = SHARED / "nltk_data"
 REVIEWS = sorted((SHARED / "reviews").glob("*.txt"))
 SUMM_DEV = sorted((SHARED / "summ-dev").glob("*.jsonl"))
-
-needs_data = pytest.mark.skipif(
-    not (SHARED_DATA / "tokenizers" / "punkt_tab" / "english").is_dir(),
-    reason=f"real NLTK data not found at {SHARED_DATA}",
-)
 
 
 def _copy_private(dest: Path) -> Path:
@@ -48,14 +42,14 @@ def _use_data_root(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
 
 
 @pytest.fixture
-def real_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def real_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private, go-w copy of the shared NLTK data as the only data root."""
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real NLTK data not found at {SHARED_DATA}")
     root = _copy_private(tmp_path / "nltk_data")
     monkeypatch.setenv("HOME", str(tmp_path))
     _use_data_root(monkeypatch, root)
-    yield root
+    return root
 
 
 @pytest.fixture
@@ -104,24 +98,43 @@ def test_fallback_when_nothing_installed(no_data: Path) -> None:
     assert all("digest download-data" in p for p in status.problems)
 
 
+def test_nltk_data_set_after_import_is_honoured(
+    real_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nltk.data, "path", [])
+    status = load_text_tools().status
+    assert (status.punkt_source, status.stopwords_source) == ("nltk", "nltk")
+
+
+def test_incomplete_punkt_model_falls_back(real_data: Path) -> None:
+    (real_data / "tokenizers" / "punkt_tab" / "english" / "ortho_context.tab").unlink()
+    status = load_text_tools().status
+    assert (status.punkt_source, status.stopwords_source) == ("fallback", "nltk")
+    assert len(status.problems) == 1
+    assert "ortho_context.tab" in status.problems[0]
+    assert "digest download-data" in status.problems[0]
+
+
 def test_use_nltk_data_false_ignores_real_data(real_data: Path) -> None:
     status = load_text_tools(use_nltk_data=False).status
     assert (status.punkt_source, status.stopwords_source) == ("fallback", "fallback")
     assert status.problems == ()
 
 
+@pytest.mark.parametrize("action", ["always", "error"])
 @pytest.mark.parametrize(
     "make_writable",
     ["tokenizers/punkt_tab", "corpora/stopwords/english", "."],
     ids=["punkt-dir", "stopwords-file", "root"],
 )
 def test_group_writable_data_is_refused_with_fix(
-    real_data: Path, make_writable: str
+    real_data: Path, make_writable: str, action: Any
 ) -> None:
     target = real_data / make_writable
     target.chmod(target.stat().st_mode | stat.S_IWGRP)
+    # NLTK warns before refusing; neither a shown nor an "error" warning may escape.
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter(action)
         tools = load_text_tools()
     assert caught == []
     status = tools.status
@@ -286,8 +299,14 @@ def test_non_english_text(fallback: TextTools) -> None:
     ]
 
 
-@given(st.text())
-def test_split_never_raises_and_spans_are_ordered(fallback: TextTools, text: str) -> None:
+_PUNCTUATED = st.text(alphabet="aA bB.!?…\"')(\n\r\t-:;,\u00a0")
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(), _PUNCTUATED))
+def test_split_never_raises_and_spans_are_ordered(
+    fallback: TextTools, text: str
+) -> None:
     spans = fallback.sentence_spans(text)
     sentences = fallback.split_sentences(text)
     assert len(spans) == len(sentences)

@@ -1,0 +1,42 @@
+# digest: the two commands a new user needs are `make episode` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SHARED ?= ../shared
+
+.PHONY: episode test test-fast lint format bench clean distclean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "digest needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## Build output/episode.mp3 from the bundled example reviews.
+episode: $(STAMP)
+	$(BIN)/digest build examples -o output/episode.mp3
+
+## Run the whole test suite (unit + real-engine integration tests).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Only the fast unit tests.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not integration"
+
+lint: $(STAMP)
+	$(BIN)/ruff check digest tests
+	$(BIN)/ruff format --check digest tests
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format digest tests
+	$(BIN)/ruff check --fix digest tests
+
+clean:
+	rm -rf output .pytest_cache .mypy_cache .ruff_cache
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

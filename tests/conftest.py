@@ -1,0 +1,133 @@
+"""Shared fixtures: isolated paths, the shared data folder, a fake synthesizer."""
+
+import math
+import shutil
+import struct
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digest.config import VoiceProfile
+from digest.models import Clip, Line
+from digest.speak import expected_seconds
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SHARED = REPO.parent / "shared"
+SHARED_REVIEWS = SHARED / "reviews"
+SHARED_NLTK = SHARED / "nltk_data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test in its own folder with a private HOME and no DIGEST_* env."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in list(__import__("os").environ):
+        if name.startswith("DIGEST_"):
+            monkeypatch.delenv(name)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+
+@pytest.fixture
+def shared_reviews() -> Path:
+    """The real reviews in ../shared/reviews (skipped when absent)."""
+    if not SHARED_REVIEWS.is_dir():
+        pytest.skip(f"{SHARED_REVIEWS} is absent: real-review tests need ../shared")
+    return SHARED_REVIEWS
+
+
+@pytest.fixture
+def nltk_real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private, go-w copy of ../shared/nltk_data that NLTK will accept."""
+    if not SHARED_NLTK.is_dir():
+        pytest.skip(f"{SHARED_NLTK} is absent: real NLTK data tests need ../shared")
+    import nltk
+
+    root = tmp_path / "nltk_data"
+    shutil.copytree(SHARED_NLTK, root)
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    monkeypatch.setenv("NLTK_DATA", str(root))
+    monkeypatch.setattr(nltk.data, "path", [str(root)])
+    yield root
+
+
+@pytest.fixture
+def nltk_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No NLTK data anywhere NLTK looks: forces the built-in fallback."""
+    import nltk
+
+    empty = tmp_path / "no_nltk_data"
+    empty.mkdir()
+    monkeypatch.setenv("NLTK_DATA", str(empty))
+    monkeypatch.setattr(nltk.data, "path", [str(empty)])
+    return empty
+
+
+class FakeSynthesizer:
+    """Writes a quiet tone as long as the line would take to say; no engine."""
+
+    engine_id = "fake-1"
+
+    def __init__(self, rate: int = 22050) -> None:
+        self.rate = rate
+        self.calls: list[str] = []
+
+    def synthesize(self, line: Line, voice: VoiceProfile, path: Path) -> Clip:
+        """Write a tone whose length follows the word count and voice rate."""
+        self.calls.append(line.text)
+        frames = int(expected_seconds(line.text, voice.rate) * self.rate)
+        pitch = 180.0 + 40.0 * (len(self.calls) % 5)
+        samples = (
+            int(6000 * math.sin(2 * math.pi * pitch * i / self.rate))
+            for i in range(frames)
+        )
+        with wave.open(str(path), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(self.rate)
+            wav.writeframes(b"".join(struct.pack("<h", s) for s in samples))
+        return Clip(line, path, frames, self.rate)
+
+
+@pytest.fixture
+def fake_synth() -> FakeSynthesizer:
+    """A fast stand-in synthesizer for unit tests."""
+    return FakeSynthesizer()
+
+
+def decoded_seconds(mp3: Path, rate: int = 44100) -> float:
+    """Decode an MP3 with the real ffmpeg and return its duration from the samples."""
+    import subprocess
+
+    from digest.deps import find_ffmpeg
+
+    ffmpeg = find_ffmpeg().path
+    proc = subprocess.run(
+        [str(ffmpeg), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(mp3),
+         "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
+        capture_output=True,
+        check=True,
+    )  # fmt: skip
+    return len(proc.stdout) / 2 / rate
+
+
+def stream_info(mp3: Path) -> str:
+    """ffmpeg's own description of the first audio stream (e.g. '44100 Hz, mono')."""
+    import subprocess
+
+    from digest.deps import find_ffmpeg
+
+    proc = subprocess.run(
+        [str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-i", str(mp3)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return next(line for line in proc.stderr.splitlines() if "Audio:" in line)

@@ -1,0 +1,97 @@
+"""The whole chain with the real engines: reviews in, a decodable MP3 out."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from digest.config import build_settings
+from digest.deps import Engines, FfmpegInfo, preflight
+from digest.errors import EncodeError
+from digest.models import LineKind
+from digest.pipeline import build_episode
+
+from .conftest import EXAMPLES, FakeSynthesizer, decoded_seconds, stream_info
+
+pytestmark = pytest.mark.integration
+
+
+def _settings(out: Path, **extra: object):
+    return build_settings(
+        {"output": out, "episode_date": date(2026, 11, 21), **extra},
+        env={},
+    )
+
+
+def _check_episode(result, out: Path) -> None:
+    mix_seconds = result.episode.seconds
+    spoken = sum(len(seg.lines) for seg in result.script.segments)
+    assert spoken == len(result.script.lines)
+    # Duration of the decoded MP3 equals clips + pauses (the mix) within 1 %.
+    assert decoded_seconds(out) == pytest.approx(mix_seconds, rel=0.01)
+    info = MP3(str(out)).info
+    assert info.sample_rate == 44100
+    assert info.channels == 1
+    assert info.bitrate == 96000
+    assert "44100 Hz, mono" in stream_info(out)
+    tags = ID3(str(out))
+    assert tags.version[:2] == (2, 4)
+    assert str(tags["TIT2"]) == result.episode.title
+    assert str(tags["TPE1"]) == "digest"
+    assert str(tags["TALB"]) == "Review Digest"
+    assert str(tags["TDRC"]) == "2026-11-21"
+    toc = tags.getall("CTOC")[0]
+    chapters = {c.element_id: c for c in tags.getall("CHAP")}
+    ordered = [chapters[child] for child in toc.child_element_ids]
+    titles = [str(c.sub_frames["TIT2"]) for c in ordered]
+    starts = [c.start_time for c in ordered]
+    assert starts == sorted(starts) and starts[0] == 0
+    assert ordered[-1].end_time == pytest.approx(mix_seconds * 1000, abs=2)
+    assert titles == [seg.title for seg in result.script.segments]
+    assert titles[0] == "Intro" and titles[-1] == "Outro"
+
+
+def test_episode_from_shared_reviews(shared_reviews: Path, tmp_path: Path) -> None:
+    out = tmp_path / "shared.mp3"
+    result = build_episode([shared_reviews], _settings(out))
+    _check_episode(result, out)
+    assert result.episode.reviews == 2
+    kinds = [line.kind for line in result.script.lines]
+    assert kinds.count(LineKind.ANNOUNCE) == 2
+    assert kinds[0] is LineKind.INTRO and kinds[-1] is LineKind.OUTRO
+    assert result.episode.seconds > 60
+    # No caption or credit line is read out.
+    spoken = " ".join(line.text for line in result.script.lines)
+    assert "Robinette" not in spoken and "trailer" not in spoken
+
+
+def test_episode_from_examples(tmp_path: Path) -> None:
+    out = tmp_path / "examples.mp3"
+    result = build_episode([EXAMPLES], _settings(out, sentences=2))
+    _check_episode(result, out)
+    assert result.episode.reviews == len(list(EXAMPLES.glob("*.*")))
+    announced = [
+        line.text for line in result.script.lines if line.kind is LineKind.ANNOUNCE
+    ]
+    assert any("Salt and Honey" in text for text in announced)
+
+
+def test_failed_encode_keeps_previous_episode(tmp_path: Path) -> None:
+    out = tmp_path / "keep.mp3"
+    out.write_bytes(b"previous episode")
+    real = preflight()
+    broken = Engines(real.espeak, FfmpegInfo("test", tmp_path / "no-ffmpeg", "0"))
+    with pytest.raises(EncodeError, match="could not run ffmpeg"):
+        build_episode(
+            [EXAMPLES],
+            _settings(out),
+            synthesizer=FakeSynthesizer(),
+            engines=broken,
+        )
+    assert out.read_bytes() == b"previous episode"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".mp3")) == [
+        "keep.mp3"
+    ]
+    assert not list(tmp_path.glob(".keep.*"))
