@@ -33,11 +33,15 @@ app = typer.Typer(
 
 PathsArg = Annotated[
     list[Path],
-    typer.Argument(help="Review files (.txt, .md) or folders of them.", show_default=False),
+    typer.Argument(
+        help="Review files (.txt, .md) or folders of them.", show_default=False
+    ),
 ]
 SentencesOpt = Annotated[
     int | None,
-    typer.Option("--sentences", "-n", min=1, max=50, help="Sentences per review [default: 4]."),
+    typer.Option(
+        "--sentences", "-n", min=1, max=50, help="Sentences per review [default: 4]."
+    ),
 ]
 
 
@@ -107,7 +111,9 @@ def main(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version."
+        ),
     ] = False,
 ) -> None:
     """Turn written reviews into a podcast episode."""
@@ -119,13 +125,16 @@ def build(
     paths: PathsArg,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Episode MP3 [default: output/episode.mp3]."),
+        typer.Option(
+            "--output", "-o", help="Episode MP3 [default: output/episode.mp3]."
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option(help="Episode title.")] = None,
     show: Annotated[str | None, typer.Option(help="Show name.")] = None,
     sentences: SentencesOpt = None,
     episode_date: Annotated[
-        str | None, typer.Option("--date", help="Episode date, YYYY-MM-DD [default: today].")
+        str | None,
+        typer.Option("--date", help="Episode date, YYYY-MM-DD [default: today]."),
     ] = None,
     voices: Annotated[
         Path | None, typer.Option(help="Folder of voice profiles [default: ./voices].")
@@ -155,7 +164,9 @@ def build(
 def summarize(
     paths: PathsArg,
     sentences: SentencesOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON for scripts.")
+    ] = False,
 ) -> None:
     """Print each review's extractive summary."""
     with _reported():
@@ -200,7 +211,7 @@ def download_data(
         typer.Option("--dir", help="Where to put the data [default: ~/nltk_data]."),
     ] = None,
 ) -> None:
-    """Download NLTK's punkt_tab and stopwords (the only command that uses the network)."""
+    """Download NLTK punkt_tab and stopwords (the one command that goes online)."""
     with _reported():
         folder = download_nltk_data(target)
         typer.echo(f"NLTK data installed in {folder}")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import ConfigError
 
@@ -65,10 +65,16 @@ class Settings:
     @property
     def episode_title(self) -> str:
         """The episode's title: the one given, or one made from the date."""
-        return self.title or f"{self.show}, {self.episode_date:%B} {self.episode_date.day}, {self.episode_date.year}"
+        day = self.episode_date
+        return self.title or f"{self.show}, {day:%B} {day.day}, {day.year}"
 
 
-_PROFILE_TYPES: dict[str, type] = {"voice": str, "rate": int, "pitch": int, "volume": float}
+_PROFILE_TYPES: dict[str, type] = {
+    "voice": str,
+    "rate": int,
+    "pitch": int,
+    "volume": float,
+}
 _PROFILE_RANGES: dict[str, tuple[float, float]] = {
     "rate": (80, 450),
     "pitch": (0, 99),
@@ -94,9 +100,15 @@ def load_voice_profile(path: Path, base: VoiceProfile) -> VoiceProfile:
             value = float(value)
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{path}: key {key!r} must be {expected.__name__}")
-        low, high = _PROFILE_RANGES.get(key, (None, None))
-        if low is not None and high is not None and not low <= value <= high:
-            raise ConfigError(f"{path}: key {key!r} must be between {low} and {high}")
+        bounds = _PROFILE_RANGES.get(key)
+        if (
+            bounds is not None
+            and not bounds[0] <= float(cast(float, value)) <= bounds[1]
+        ):
+            low, high = bounds
+            raise ConfigError(
+                f"{path}: key {key!r} must be between {low:g} and {high:g}"
+            )
         if key == "voice" and not str(value).strip():
             raise ConfigError(f"{path}: key 'voice' must not be empty")
         changes[key] = value
@@ -148,11 +160,12 @@ def build_settings(
     if voices_dir is not None and not folder.is_dir():
         raise ConfigError(f"{folder}: voices folder not found")
     if folder.is_dir():
-        for role in ("host", "narrator"):
-            profile = folder / f"{role}.toml"
-            if profile.is_file():
-                current = getattr(settings, role)
-                settings = replace(settings, **{role: load_voice_profile(profile, current)})
+        host, narrator = folder / "host.toml", folder / "narrator.toml"
+        if host.is_file():
+            settings = replace(settings, host=load_voice_profile(host, settings.host))
+        if narrator.is_file():
+            narrator_profile = load_voice_profile(narrator, settings.narrator)
+            settings = replace(settings, narrator=narrator_profile)
     settings = replace(settings, **_env_overrides(env))
     names = {f.name for f in fields(Settings)}
     given = {k: v for k, v in (overrides or {}).items() if v is not None}

@@ -28,7 +28,9 @@ def run_doctor(settings: Settings) -> DoctorReport:
     try:
         espeak = prepare_espeak(settings.espeak)
         where = f" (data: {espeak.data_path})" if espeak.data_path else ""
-        lines.append(f"speech engine: pyttsx3 + libespeak-ng from {espeak.source}{where}")
+        lines.append(
+            f"speech engine: pyttsx3 + libespeak-ng from {espeak.source}{where}"
+        )
         synth = Pyttsx3Synthesizer(timeout=settings.synth_timeout_s)
         ids = synth.voice_ids()
         english = [v for v in ids if "/en" in v or v.startswith("en")]

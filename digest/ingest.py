@@ -65,7 +65,9 @@ def decode_text(data: bytes, source: Path) -> str:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{source}: not UTF-8 or cp1252 text ({exc.reason})") from exc
+            raise InputError(
+                f"{source}: not UTF-8 or cp1252 text ({exc.reason})"
+            ) from exc
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(8, len(text) // 100):
         raise InputError(f"{source}: looks like a binary file, not text")

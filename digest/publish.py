@@ -127,7 +127,9 @@ def publish(
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except OSError as exc:
-            raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+            raise OutputError(
+                f"{target}: cannot write ({exc.strerror or exc})"
+            ) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

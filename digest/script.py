@@ -46,7 +46,9 @@ _SPACES = re.compile(r"\s+")
 def speech_text(text: str) -> str:
     """Prepare written text for the speech engine without changing its words."""
     text = text.translate(_SPEECH_CHARS)
-    text = _WORD_SLASH.sub(" and ", text)  # "writer/director" is not "writer slash director"
+    text = _WORD_SLASH.sub(
+        " and ", text
+    )  # "writer/director" is not "writer slash director"
     text = _DASH.sub(", ", text)
     return _SPACES.sub(" ", text).strip()
 
@@ -78,7 +80,9 @@ def _review_segment(
         transition = _TRANSITIONS[(index - 1) % len(_TRANSITIONS)]
         lines.append(Line(HOST, transition, LineKind.TRANSITION, pauses.sentence_ms))
     announce = f"Review {count_words(index + 1)} of {count_words(total)}: {title}."
-    lines.append(Line(HOST, speech_text(announce), LineKind.ANNOUNCE, pauses.announce_ms))
+    lines.append(
+        Line(HOST, speech_text(announce), LineKind.ANNOUNCE, pauses.announce_ms)
+    )
     for pos, sentence in enumerate(summary.sentences):
         final = pos == len(summary.sentences) - 1
         pause = pauses.segment_ms if final else pauses.sentence_ms

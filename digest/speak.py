@@ -29,7 +29,9 @@ from .models import Clip, Line
 
 ESPEAK_RATE = 22050
 # Control characters would be read as espeak commands (Ctrl-A starts one).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # the espeak driver always writes 22,050 Hz mono 16-bit
+_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f]"
+)  # the espeak driver always writes 22,050 Hz mono 16-bit
 
 
 class Synthesizer(Protocol):
@@ -251,7 +253,9 @@ class Pyttsx3Synthesizer:
         )
 
 
-def speaker_voice(speaker: str, host: VoiceProfile, narrator: VoiceProfile) -> VoiceProfile:
+def speaker_voice(
+    speaker: str, host: VoiceProfile, narrator: VoiceProfile
+) -> VoiceProfile:
     """The profile for a script speaker name."""
     return narrator if speaker == narrator.name else host
 

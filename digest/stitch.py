@@ -81,7 +81,9 @@ def stitch(clips: Sequence[Clip], segments: Sequence[Segment], out: Path) -> Mix
                 start = frames
                 wav.writeframes(pcm)
                 frames += len(pcm) // 2
-                cues.append(Cue(clip.line.speaker, clip.line.text, ms(start), ms(frames)))
+                cues.append(
+                    Cue(clip.line.speaker, clip.line.text, ms(start), ms(frames))
+                )
                 gap = _silence(clip.line.pause_after_ms, rate)
                 wav.writeframes(gap)
                 frames += len(gap) // 2

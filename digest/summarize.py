@@ -59,7 +59,8 @@ def _tfidf(bags: Sequence[Counter[str]]) -> list[dict[str, float]]:
     vectors: list[dict[str, float]] = []
     for bag in bags:
         vec = {
-            term: (1.0 + math.log(count)) * (math.log((1 + docs) / (1 + df[term])) + 1.0)
+            term: (1.0 + math.log(count))
+            * (math.log((1 + docs) / (1 + df[term])) + 1.0)
             for term, count in bag.items()
         }
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
@@ -131,13 +132,20 @@ def select_sentences(
     if not pool:  # nothing prose-like: fall back to whatever has words
         pool = [i for i, s in enumerate(sentences) if any(c.isalnum() for c in s)]
         scores = [1.0] * len(sentences)
-    vectors = _tfidf([Counter(tools.content_words(sentences[i])) for i in range(len(sentences))])
+    if not pool:
+        return []
+    vectors = _tfidf(
+        [Counter(tools.content_words(sentences[i])) for i in range(len(sentences))]
+    )
     top = max(scores[i] for i in pool) or 1.0
     chosen: list[int] = []
     seen_text: set[str] = set()
     while pool and len(chosen) < count:
+
         def mmr(i: int) -> float:
-            overlap = max((_cosine(vectors[i], vectors[j]) for j in chosen), default=0.0)
+            overlap = max(
+                (_cosine(vectors[i], vectors[j]) for j in chosen), default=0.0
+            )
             return MMR_LAMBDA * scores[i] / top - (1 - MMR_LAMBDA) * overlap
 
         best = max(pool, key=lambda i: (mmr(i), -i))

@@ -55,7 +55,7 @@ def nltk_real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
         path.chmod(0o755 if path.is_dir() else 0o644)
     monkeypatch.setenv("NLTK_DATA", str(root))
     monkeypatch.setattr(nltk.data, "path", [str(root)])
-    yield root
+    return root
 
 
 @pytest.fixture

@@ -47,10 +47,12 @@ def _check_episode(result, out: Path) -> None:
     ordered = [chapters[child] for child in toc.child_element_ids]
     titles = [str(c.sub_frames["TIT2"]) for c in ordered]
     starts = [c.start_time for c in ordered]
-    assert starts == sorted(starts) and starts[0] == 0
+    assert starts == sorted(starts)
+    assert starts[0] == 0
     assert ordered[-1].end_time == pytest.approx(mix_seconds * 1000, abs=2)
     assert titles == [seg.title for seg in result.script.segments]
-    assert titles[0] == "Intro" and titles[-1] == "Outro"
+    assert titles[0] == "Intro"
+    assert titles[-1] == "Outro"
 
 
 def test_episode_from_shared_reviews(shared_reviews: Path, tmp_path: Path) -> None:
@@ -60,11 +62,13 @@ def test_episode_from_shared_reviews(shared_reviews: Path, tmp_path: Path) -> No
     assert result.episode.reviews == 2
     kinds = [line.kind for line in result.script.lines]
     assert kinds.count(LineKind.ANNOUNCE) == 2
-    assert kinds[0] is LineKind.INTRO and kinds[-1] is LineKind.OUTRO
+    assert kinds[0] is LineKind.INTRO
+    assert kinds[-1] is LineKind.OUTRO
     assert result.episode.seconds > 60
     # No caption or credit line is read out.
     spoken = " ".join(line.text for line in result.script.lines)
-    assert "Robinette" not in spoken and "trailer" not in spoken
+    assert "Robinette" not in spoken
+    assert "trailer" not in spoken
 
 
 def test_episode_from_examples(tmp_path: Path) -> None:

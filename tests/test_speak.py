@@ -109,5 +109,7 @@ def test_empty_line_is_refused(tmp_path: Path) -> None:
     synth = Pyttsx3Synthesizer()
     with pytest.raises(SynthesisError, match="empty line"):
         synth.synthesize(
-            Line("host", "   ", LineKind.SENTENCE, 0), VoiceProfile("h"), tmp_path / "x.wav"
+            Line("host", "   ", LineKind.SENTENCE, 0),
+            VoiceProfile("h"),
+            tmp_path / "x.wav",
         )
