@@ -156,7 +156,8 @@ def build(
         typer.echo(
             f"Wrote {episode.path} ({_clock(episode.seconds)}, {episode.reviews} "
             f"review{'s' if episode.reviews != 1 else ''}, "
-            f"{len(episode.chapters)} chapters) in {total:.1f} s"
+            f"{len(episode.chapters)} chapters, {episode.loudness_lufs:.1f} LUFS, "
+            f"peak {episode.true_peak_dbtp:.1f} dBTP) in {total:.1f} s"
         )
 
 

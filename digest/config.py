@@ -50,6 +50,7 @@ class Settings:
     sentences: int = 4
     output: Path = Path("output/episode.mp3")
     bitrate_kbps: int = 96
+    loudness_lufs: float = -16.0
     sample_rate: int = 44100
     host: VoiceProfile = field(default_factory=lambda: VoiceProfile("host", rate=165))
     narrator: VoiceProfile = field(
@@ -182,5 +183,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("sentences must be between 1 and 50")
     if settings.bitrate_kbps not in (32, 48, 64, 80, 96, 112, 128, 160, 192, 256, 320):
         raise ConfigError(f"unsupported MP3 bitrate {settings.bitrate_kbps} kbps")
+    if not -30.0 <= settings.loudness_lufs <= -10.0:
+        raise ConfigError("loudness target must be between -30 and -10 LUFS")
     if not settings.show.strip():
         raise ConfigError("the show name must not be empty")

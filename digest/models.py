@@ -134,3 +134,5 @@ class Episode:
     bitrate_kbps: int
     chapters: tuple[Chapter, ...]
     reviews: int
+    loudness_lufs: float
+    true_peak_dbtp: float

@@ -131,3 +131,38 @@ def stream_info(mp3: Path) -> str:
         check=False,
     )
     return next(line for line in proc.stderr.splitlines() if "Audio:" in line)
+
+
+def loudness(mp3: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) by ffmpeg's loudnorm analysis."""
+    import json
+    import subprocess
+
+    from digest.deps import find_ffmpeg
+
+    proc = subprocess.run(
+        [str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-i", str(mp3),
+         "-af", "loudnorm=print_format=json", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    text = proc.stderr
+    stats = json.loads(text[text.rfind("{") : text.rfind("}") + 1])
+    return float(stats["input_i"]), float(stats["input_tp"])
+
+
+def long_silences(mp3: Path, seconds: float = 2.0) -> int:
+    """How many stretches of silence (below -50 dB) last longer than ``seconds``."""
+    import subprocess
+
+    from digest.deps import find_ffmpeg
+
+    proc = subprocess.run(
+        [str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-i", str(mp3),
+         "-af", f"silencedetect=n=-50dB:d={seconds}", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    return proc.stderr.count("silence_start")

@@ -13,7 +13,14 @@ from digest.errors import EncodeError
 from digest.models import LineKind
 from digest.pipeline import build_episode
 
-from .conftest import EXAMPLES, FakeSynthesizer, decoded_seconds, stream_info
+from .conftest import (
+    EXAMPLES,
+    FakeSynthesizer,
+    decoded_seconds,
+    long_silences,
+    loudness,
+    stream_info,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +43,12 @@ def _check_episode(result, out: Path) -> None:
     assert info.channels == 1
     assert info.bitrate == 96000
     assert "44100 Hz, mono" in stream_info(out)
+    # Apple Podcasts' loudness spec, by a second meter: -16 LUFS +-1, <= -1 dBTP.
+    integrated, true_peak = loudness(out)
+    assert -17.0 <= integrated <= -15.0
+    assert true_peak <= -1.0
+    assert result.episode.loudness_lufs == pytest.approx(integrated, abs=0.5)
+    assert long_silences(out) == 0
     tags = ID3(str(out))
     assert tags.version[:2] == (2, 4)
     assert str(tags["TIT2"]) == result.episode.title
