@@ -17,7 +17,8 @@ from .models import Review
 REVIEW_SUFFIXES = (".txt", ".md")
 MAX_TITLE_CHARS = 120
 
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+# An ATX heading; a closing run of "#" counts only after a space ("# C#" is "C#").
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _SETEXT_RULE = re.compile(r"^\s*(=+|-+)\s*$")
 # A quoted run of capitalised words, e.g. “La La Land” or "Whiplash".
 _QUOTED_TITLE = re.compile(r"[\"“‘]([A-Z0-9][^\"“”‘’\n]{0,60}?)[,.!?]?[\"”’]")

@@ -39,6 +39,8 @@ _SPEECH_CHARS = str.maketrans(
     }
 )
 _WORD_SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])")
+_NUMBER_RANGE = re.compile(r"(?<=\d)\s*[–—-]\s*(?=\d)")
+_DOUBLE_COMMA = re.compile(r",(\s*,)+")
 _DASH = re.compile(r"\s*[—–]\s*|\s+-\s+|(?<=\w)--(?=\w)")
 _SPACES = re.compile(r"\s+")
 
@@ -46,10 +48,12 @@ _SPACES = re.compile(r"\s+")
 def speech_text(text: str) -> str:
     """Prepare written text for the speech engine without changing its words."""
     text = text.translate(_SPEECH_CHARS)
-    text = _WORD_SLASH.sub(
-        " and ", text
-    )  # "writer/director" is not "writer slash director"
+    text = text.replace("and/or", "and or")
+    # "writer/director" is not "writer slash director"; "1990–1995" is a range.
+    text = _WORD_SLASH.sub(" and ", text)
+    text = _NUMBER_RANGE.sub(" to ", text)
     text = _DASH.sub(", ", text)
+    text = _DOUBLE_COMMA.sub(",", text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -79,7 +83,8 @@ def _review_segment(
     if index > 0:
         transition = _TRANSITIONS[(index - 1) % len(_TRANSITIONS)]
         lines.append(Line(HOST, transition, LineKind.TRANSITION, pauses.sentence_ms))
-    announce = f"Review {count_words(index + 1)} of {count_words(total)}: {title}."
+    stop = "" if title.endswith((".", "!", "?")) else "."
+    announce = f"Review {count_words(index + 1)} of {count_words(total)}: {title}{stop}"
     lines.append(
         Line(HOST, speech_text(announce), LineKind.ANNOUNCE, pauses.announce_ms)
     )

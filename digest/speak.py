@@ -67,7 +67,8 @@ def read_wav_info(path: Path) -> WavInfo:
                 wav.getnchannels(),
                 wav.getsampwidth(),
             )
-    except (OSError, EOFError, wave.Error) as exc:
+    except (OSError, EOFError, RuntimeError, wave.Error) as exc:
+        # RuntimeError: Python's chunk reader on some malformed RIFF data.
         raise SynthesisError(f"{path.name}: not a readable WAV ({exc})") from exc
 
 

@@ -7,8 +7,10 @@ ends so joins never click, then is streamed into the WAV followed by its pause:
 joining is linear and the episode is never held in memory as one segment.
 """
 
+import sys
 import warnings
 import wave
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,18 +33,45 @@ def _pydub() -> Any:
     return AudioSegment
 
 
-def _load(clip: Clip, rate: int, segment_class: Any) -> Any:
+def _load(clip: Clip, rate: int, segment_class: Any) -> bytes:
+    """A clip as 16-bit mono PCM at ``rate``, with a short fade at both ends."""
     try:
-        # Open the file ourselves: pydub's from_wav leaks the handle it opens.
-        with clip.path.open("rb") as fh:
-            audio = segment_class.from_wav(fh)
-    except (OSError, EOFError, ValueError) as exc:
+        # Read the WAV ourselves: pydub's from_wav leaks its file handle and, on a
+        # header it dislikes, silently falls back to ffprobe/ffmpeg.
+        with wave.open(str(clip.path), "rb") as wav:
+            audio = segment_class(
+                data=wav.readframes(wav.getnframes()),
+                sample_width=wav.getsampwidth(),
+                frame_rate=wav.getframerate(),
+                channels=wav.getnchannels(),
+            )
+    except (OSError, EOFError, RuntimeError, wave.Error) as exc:
+        # RuntimeError: Python's chunk reader on some malformed RIFF data.
         raise SynthesisError(f"{clip.path.name}: unreadable clip ({exc})") from exc
     audio = audio.set_channels(1).set_sample_width(2)
     if audio.frame_rate != rate:
         audio = audio.set_frame_rate(rate)
-    fade = min(FADE_MS, len(audio) // 4)
-    return audio.fade_in(fade).fade_out(fade) if fade > 0 else audio
+    return _faded(audio.raw_data, rate * FADE_MS // 1000)
+
+
+def _faded(pcm: bytes, ramp: int) -> bytes:
+    """Linear fade-in and fade-out over ``ramp`` samples; length is unchanged.
+
+    pydub's fades work in whole milliseconds of a rounded length and can add or
+    drop a few frames; chapter offsets need exact frame counts.
+    """
+    samples = array("h", pcm)
+    if sys.byteorder == "big":  # WAV PCM is little-endian
+        samples.byteswap()
+    ramp = min(ramp, len(samples) // 4)
+    last = len(samples) - 1
+    for i in range(ramp):
+        scale = i / ramp
+        samples[i] = int(samples[i] * scale)
+        samples[last - i] = int(samples[last - i] * scale)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples.tobytes()
 
 
 def _silence(ms: int, rate: int) -> bytes:
@@ -77,7 +106,7 @@ def stitch(clips: Sequence[Clip], segments: Sequence[Segment], out: Path) -> Mix
             seg_start = 0 if seg_index == 0 else frames
             for _line in segment.lines:
                 clip = next(clip_iter)
-                pcm = _load(clip, rate, segment_class).raw_data
+                pcm = _load(clip, rate, segment_class)
                 start = frames
                 wav.writeframes(pcm)
                 frames += len(pcm) // 2

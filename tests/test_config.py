@@ -1,0 +1,377 @@
+"""Settings: defaults < voices/*.toml < DIGEST_* env < flags, and every way to err."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digest.config import (
+    Pauses,
+    Settings,
+    VoiceProfile,
+    build_settings,
+    load_voice_profile,
+)
+from digest.errors import ConfigError
+
+from .conftest import REPO
+
+BITRATES = (32, 48, 64, 80, 96, 112, 128, 160, 192, 256, 320)
+
+
+def profile(folder: Path, role: str, text: str) -> Path:
+    """Write ``folder/role.toml``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{role}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- defaults ------------------------------------------------------------------
+
+
+def test_defaults() -> None:
+    s = build_settings(env={})
+    assert s == Settings(episode_date=s.episode_date)
+    assert s.episode_date == date.today()
+    assert s.show == "Review Digest"
+    assert s.title is None
+    assert s.artist == "digest"
+    assert s.sentences == 4
+    assert s.bitrate_kbps == 96
+    assert s.sample_rate == 44100
+    assert s.output == Path("output/episode.mp3")
+    assert s.host == VoiceProfile("host", voice="en-us", rate=165, pitch=50, volume=0.9)
+    assert s.narrator == VoiceProfile("narrator", rate=160, pitch=42)
+    assert s.pauses == Pauses(450, 700, 1300, 900)
+    assert (s.espeak, s.ffmpeg, s.use_nltk_data) == ("auto", "auto", True)
+
+
+def test_env_defaults_to_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DIGEST_SHOW", "From The Environment")
+    assert build_settings().show == "From The Environment"
+    assert build_settings(env={}).show == "Review Digest"
+
+
+# --- precedence ----------------------------------------------------------------
+
+
+def test_voice_profiles_override_defaults_field_by_field(tmp_path: Path) -> None:
+    voices = tmp_path / "voices"
+    profile(voices, "host", 'voice = "en-gb"\nrate = 200\n')
+    profile(voices, "narrator", "pitch = 30\nvolume = 1\n")
+    s = build_settings(voices_dir=voices, env={})
+    assert s.host == VoiceProfile("host", voice="en-gb", rate=200, pitch=50, volume=0.9)
+    assert s.narrator == VoiceProfile("narrator", rate=160, pitch=30, volume=1.0)
+    assert isinstance(s.narrator.volume, float)
+
+
+def test_other_toml_files_in_the_voices_folder_are_ignored(tmp_path: Path) -> None:
+    voices = tmp_path / "voices"
+    profile(voices, "guest", "this is = not [toml")
+    assert build_settings(voices_dir=voices, env={}).host == Settings().host
+
+
+def test_full_precedence_chain(tmp_path: Path) -> None:
+    voices = tmp_path / "voices"
+    profile(voices, "host", "rate = 200\n")
+    profile(voices, "narrator", "rate = 190\n")
+    env = {"DIGEST_SHOW": "Env Show", "DIGEST_SENTENCES": "6", "DIGEST_ARTIST": "Env"}
+    flag_host = VoiceProfile("host", rate=300)
+    s = build_settings(
+        {"show": "Flag Show", "host": flag_host}, voices_dir=voices, env=env
+    )
+    assert s.show == "Flag Show"  # flag > env > default
+    assert s.sentences == 6  # env > default
+    assert s.artist == "Env"
+    assert s.host == flag_host  # flag > toml
+    assert s.narrator.rate == 190  # toml > default
+    assert s.bitrate_kbps == 96  # default
+
+
+def test_env_overrides_defaults() -> None:
+    env = {
+        "DIGEST_SHOW": "Film Talk",
+        "DIGEST_ARTIST": "Ana",
+        "DIGEST_SENTENCES": "7",
+        "DIGEST_BITRATE": "128",
+        "DIGEST_ESPEAK": "system",
+        "DIGEST_FFMPEG": "bundled",
+        "DIGEST_NO_NLTK_DATA": "1",
+    }
+    s = build_settings(env=env)
+    assert (s.show, s.artist, s.sentences, s.bitrate_kbps) == (
+        "Film Talk",
+        "Ana",
+        7,
+        128,
+    )
+    assert (s.espeak, s.ffmpeg, s.use_nltk_data) == ("system", "bundled", False)
+
+
+def test_overrides_beat_env() -> None:
+    env = {"DIGEST_SENTENCES": "7", "DIGEST_BITRATE": "128", "DIGEST_ESPEAK": "system"}
+    s = build_settings(
+        {"sentences": 2, "bitrate_kbps": 64, "espeak": "bundled"}, env=env
+    )
+    assert (s.sentences, s.bitrate_kbps, s.espeak) == (2, 64, "bundled")
+
+
+def test_none_overrides_are_ignored() -> None:
+    env = {"DIGEST_SHOW": "Env Show", "DIGEST_SENTENCES": "7"}
+    s = build_settings({"show": None, "sentences": None, "title": None}, env=env)
+    assert (s.show, s.sentences, s.title) == ("Env Show", 7, None)
+
+
+def test_unknown_override_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown settings: colour, speed"):
+        build_settings({"speed": 2, "colour": "red", "show": "ok"}, env={})
+
+
+@pytest.mark.parametrize(
+    ("value", "enabled"), [("1", False), ("yes", False), ("0", True), ("", True)]
+)
+def test_digest_no_nltk_data(value: str, enabled: bool) -> None:
+    assert build_settings(env={"DIGEST_NO_NLTK_DATA": value}).use_nltk_data is enabled
+
+
+# --- where voices come from ----------------------------------------------------
+
+
+def test_voices_folder_in_the_working_directory_is_used() -> None:
+    profile(Path("voices"), "host", "rate = 222\n")  # cwd is a private tmp folder
+    assert build_settings(env={}).host.rate == 222
+
+
+def test_digest_voices_env_names_the_folder(tmp_path: Path) -> None:
+    profile(tmp_path / "elsewhere", "narrator", "pitch = 11\n")
+    s = build_settings(env={"DIGEST_VOICES": str(tmp_path / "elsewhere")})
+    assert s.narrator.pitch == 11
+
+
+def test_explicit_voices_dir_beats_digest_voices(tmp_path: Path) -> None:
+    profile(tmp_path / "env", "host", "rate = 100\n")
+    profile(tmp_path / "flag", "host", "rate = 300\n")
+    s = build_settings(
+        voices_dir=tmp_path / "flag", env={"DIGEST_VOICES": str(tmp_path / "env")}
+    )
+    assert s.host.rate == 300
+
+
+def test_missing_voices_dir_given_explicitly_is_an_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-voices"
+    with pytest.raises(ConfigError, match="voices folder not found") as info:
+        build_settings(voices_dir=missing, env={})
+    assert str(missing) in str(info.value)
+
+
+def test_voices_dir_that_is_a_file_is_an_error(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "voices"
+    not_a_dir.write_text("rate = 100\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="voices folder not found"):
+        build_settings(voices_dir=not_a_dir, env={})
+
+
+# --- bad voice profiles ----------------------------------------------------------
+
+BAD_PROFILES = [
+    pytest.param("speed = 100\n", "unknown key 'speed'", id="unknown-key"),
+    pytest.param('name = "boss"\n', "unknown key 'name'", id="name-not-settable"),
+    pytest.param('rate = "fast"\n', "'rate' must be int", id="rate-str"),
+    pytest.param("rate = 160.0\n", "'rate' must be int", id="rate-float"),
+    pytest.param("rate = true\n", "'rate' must be int", id="rate-bool"),
+    pytest.param("pitch = 1.5\n", "'pitch' must be int", id="pitch-float"),
+    pytest.param('volume = "loud"\n', "'volume' must be float", id="volume-str"),
+    pytest.param("volume = true\n", "'volume' must be float", id="volume-bool"),
+    pytest.param("voice = 5\n", "'voice' must be str", id="voice-int"),
+    pytest.param("[voice]\nid = 'x'\n", "'voice' must be str", id="voice-table"),
+    pytest.param("voice = ['en']\n", "'voice' must be str", id="voice-list"),
+    pytest.param("rate = 79\n", "'rate' must be between", id="rate-low"),
+    pytest.param("rate = 451\n", "'rate' must be between", id="rate-high"),
+    pytest.param("pitch = -1\n", "'pitch' must be between", id="pitch-low"),
+    pytest.param("pitch = 100\n", "'pitch' must be between", id="pitch-high"),
+    pytest.param("volume = -0.1\n", "'volume' must be between", id="volume-low"),
+    pytest.param("volume = 1.01\n", "'volume' must be between", id="volume-high"),
+    pytest.param("volume = 2\n", "'volume' must be between", id="volume-int-high"),
+    pytest.param("volume = nan\n", "'volume' must be between", id="volume-nan"),
+    pytest.param("volume = inf\n", "'volume' must be between", id="volume-inf"),
+    pytest.param('voice = ""\n', "'voice' must not be empty", id="voice-empty"),
+    pytest.param('voice = "   "\n', "'voice' must not be empty", id="voice-blank"),
+]
+
+
+@pytest.mark.parametrize("role", ["host", "narrator"])
+@pytest.mark.parametrize(("text", "message"), BAD_PROFILES)
+def test_bad_profile_names_file_and_key(
+    tmp_path: Path, role: str, text: str, message: str
+) -> None:
+    path = profile(tmp_path / "voices", role, text)
+    with pytest.raises(ConfigError) as info:
+        build_settings(voices_dir=tmp_path / "voices", env={})
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("rate = \n", id="missing-value"),
+        pytest.param("rate = fast\n", id="bare-word"),
+        pytest.param("rate = 100\nrate = 120\n", id="duplicate-key"),
+        pytest.param("[host\n", id="broken-table"),
+    ],
+)
+def test_invalid_toml_names_the_file(tmp_path: Path, text: str) -> None:
+    path = profile(tmp_path / "voices", "host", text)
+    with pytest.raises(ConfigError, match="invalid TOML") as info:
+        build_settings(voices_dir=tmp_path / "voices", env={})
+    assert str(path) in str(info.value)
+    assert "line" in str(info.value)  # tomllib's position, for the user to find it
+
+
+def test_non_utf8_profile_names_the_file(tmp_path: Path) -> None:
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    path = voices / "narrator.toml"
+    path.write_bytes(b'voice = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="cannot read voice profile") as info:
+        build_settings(voices_dir=voices, env={})
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rate = 80",
+        "rate = 450",
+        "pitch = 0",
+        "pitch = 99",
+        "volume = 0",
+        "volume = 1.0",
+    ],
+)
+def test_profile_range_boundaries_are_accepted(tmp_path: Path, text: str) -> None:
+    path = profile(tmp_path, "host", text + "\n")
+    key, value = (part.strip() for part in text.split("="))
+    loaded = load_voice_profile(path, VoiceProfile("host"))
+    assert getattr(loaded, key) == float(value)
+    assert loaded.name == "host"
+
+
+def test_empty_profile_keeps_the_base(tmp_path: Path) -> None:
+    base = VoiceProfile("narrator", voice="en-gb", rate=123, pitch=7, volume=0.5)
+    assert load_voice_profile(profile(tmp_path, "narrator", ""), base) == base
+
+
+# --- bad environment -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DIGEST_SENTENCES": "abc"}, "DIGEST_SENTENCES must be a whole number"),
+        ({"DIGEST_SENTENCES": "3.5"}, "DIGEST_SENTENCES must be a whole number"),
+        ({"DIGEST_SENTENCES": ""}, "DIGEST_SENTENCES must be a whole number"),
+        ({"DIGEST_BITRATE": "fast"}, "DIGEST_BITRATE must be a whole number"),
+        ({"DIGEST_BITRATE": "100"}, "unsupported MP3 bitrate 100 kbps"),
+        ({"DIGEST_ESPEAK": "fast"}, "DIGEST_ESPEAK must be auto, system or bundled"),
+        ({"DIGEST_ESPEAK": "AUTO"}, "DIGEST_ESPEAK must be auto, system or bundled"),
+        ({"DIGEST_ESPEAK": ""}, "DIGEST_ESPEAK must be auto, system or bundled"),
+        ({"DIGEST_FFMPEG": "/usr/bin"}, "DIGEST_FFMPEG must be auto, system or"),
+        ({"DIGEST_SENTENCES": "0"}, "sentences must be between 1 and 50"),
+        ({"DIGEST_SHOW": "   "}, "show name must not be empty"),
+    ],
+)
+def test_bad_env_is_a_config_error(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        build_settings(env=env)
+
+
+@pytest.mark.parametrize("value", ["auto", "system", "bundled"])
+def test_engine_choices(value: str) -> None:
+    s = build_settings(env={"DIGEST_ESPEAK": value, "DIGEST_FFMPEG": value})
+    assert (s.espeak, s.ffmpeg) == (value, value)
+
+
+# --- validation ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sentences", [0, -1, 51, 1000])
+def test_sentences_out_of_range(sentences: int) -> None:
+    with pytest.raises(ConfigError, match="sentences must be between 1 and 50"):
+        build_settings({"sentences": sentences}, env={})
+
+
+@pytest.mark.parametrize("sentences", [1, 50])
+def test_sentences_range_ends_are_valid(sentences: int) -> None:
+    assert build_settings({"sentences": sentences}, env={}).sentences == sentences
+
+
+@pytest.mark.parametrize("bitrate", [0, 8, 100, 127, 384])
+def test_unsupported_bitrate(bitrate: int) -> None:
+    with pytest.raises(ConfigError, match=f"unsupported MP3 bitrate {bitrate} kbps"):
+        build_settings({"bitrate_kbps": bitrate}, env={})
+
+
+@pytest.mark.parametrize("bitrate", BITRATES)
+def test_supported_bitrates(bitrate: int) -> None:
+    env = {"DIGEST_BITRATE": str(bitrate)}
+    assert build_settings(env=env).bitrate_kbps == bitrate
+
+
+@pytest.mark.parametrize("show", ["", " ", "\t\n"])
+def test_empty_show_is_an_error(show: str) -> None:
+    with pytest.raises(ConfigError, match="show name must not be empty"):
+        build_settings({"show": show}, env={})
+
+
+def test_config_error_exit_code() -> None:
+    assert ConfigError("x").exit_code == 8
+
+
+# --- episode title ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("show", "day", "expected"),
+    [
+        ("Review Digest", date(2024, 3, 5), "Review Digest, March 5, 2024"),
+        ("Film Talk", date(1999, 12, 31), "Film Talk, December 31, 1999"),
+        ("Film Talk", date(2025, 1, 1), "Film Talk, January 1, 2025"),
+    ],
+)
+def test_episode_title_from_show_and_date(show: str, day: date, expected: str) -> None:
+    s = build_settings({"show": show, "episode_date": day}, env={})
+    assert s.episode_title == expected
+
+
+def test_episode_title_given_wins() -> None:
+    s = build_settings(
+        {"title": "Musicals Special", "episode_date": date(2024, 3, 5)}, env={}
+    )
+    assert s.episode_title == "Musicals Special"
+
+
+def test_empty_title_falls_back_to_the_date_title() -> None:
+    s = Settings(show="X", title="", episode_date=date(2024, 3, 5))
+    assert s.episode_title == "X, March 5, 2024"
+
+
+# --- the repository's own profiles ---------------------------------------------
+
+
+def test_repo_voice_profiles_load() -> None:
+    voices = REPO / "voices"
+    if not voices.is_dir():
+        pytest.skip(f"{voices} is absent")
+    s = build_settings(voices_dir=voices, env={})
+    assert s.host.name == "host"
+    assert s.narrator.name == "narrator"
+    tomls = sorted(voices.glob("*.toml"))
+    if not tomls:
+        pytest.skip(f"no *.toml profiles in {voices}")
+    for path in tomls:
+        loaded = load_voice_profile(path, VoiceProfile(path.stem))
+        assert loaded.voice.strip(), path
