@@ -225,3 +225,14 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_exit_codes_are_distinct() -> None:
     values = [code.value for code in ExitCode]
     assert len(values) == len(set(values))
+
+
+def test_readme_documents_every_command_and_exit_code() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in cli.app.registered_commands:
+        name = command.name or (command.callback.__name__ if command.callback else "")
+        assert f"digest {name.replace('_', '-')}" in readme, name
+    for code in ExitCode:
+        assert f"| {code.value} |" in readme, code
+    assert "make episode" in readme
+    assert "make test" in readme

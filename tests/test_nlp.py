@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -25,41 +24,16 @@ REVIEWS = sorted((SHARED / "reviews").glob("*.txt"))
 SUMM_DEV = sorted((SHARED / "summ-dev").glob("*.jsonl"))
 
 
-def _copy_private(dest: Path) -> Path:
-    """Copy the shared NLTK data to ``dest`` with 0755 dirs and 0644 files."""
-    shutil.copytree(SHARED_DATA, dest)
-    for folder, _dirs, files in os.walk(dest):
-        os.chmod(folder, 0o755)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o644)
-    return dest
-
-
-def _use_data_root(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
-    """Make ``root`` the only NLTK data root (nltk reads NLTK_DATA at import)."""
-    monkeypatch.setenv("NLTK_DATA", str(root))
-    monkeypatch.setattr(nltk.data, "path", [str(root)])
-
-
 @pytest.fixture
-def real_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def real_data(nltk_real: Path) -> Path:
     """A private, go-w copy of the shared NLTK data as the only data root."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real NLTK data not found at {SHARED_DATA}")
-    root = _copy_private(tmp_path / "nltk_data")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    _use_data_root(monkeypatch, root)
-    return root
+    return nltk_real
 
 
 @pytest.fixture
-def no_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty data root and home, so no real data can be found anywhere."""
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    monkeypatch.setenv("HOME", str(tmp_path))
-    _use_data_root(monkeypatch, empty)
-    return empty
+def no_data(nltk_absent: Path) -> Path:
+    """An empty data root, so no real data can be found anywhere."""
+    return nltk_absent
 
 
 @pytest.fixture(scope="module")
