@@ -27,7 +27,6 @@ from .config import VoiceProfile
 from .errors import ConfigError, SynthesisError
 from .models import Clip, Line
 
-ESPEAK_RATE = 22050
 # Control characters would be read as espeak commands (Ctrl-A starts one).
 _CONTROL = re.compile(
     r"[\x00-\x1f\x7f]"
