@@ -10,7 +10,7 @@ from .config import Settings
 from .deps import find_ffmpeg, prepare_espeak
 from .errors import DigestError
 from .nlp import load_text_tools
-from .speak import Pyttsx3Synthesizer, resolve_voice
+from .speak import Pyttsx3Synthesizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ def run_doctor(settings: Settings) -> DoctorReport:
         english = [v for v in ids if "/en" in v or v.startswith("en")]
         lines.append(f"voices: {len(ids)} available; English: {', '.join(english)}")
         for profile in (settings.host, settings.narrator):
-            resolved = resolve_voice(profile.voice, synth._state.voices)
+            resolved = synth.resolve(profile.voice)
             lines.append(
                 f"  {profile.name}: {profile.voice} → {resolved}, {profile.rate} wpm, "
                 f"pitch {profile.pitch}, volume {profile.volume}"

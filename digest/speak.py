@@ -155,7 +155,7 @@ def resolve_voice(requested: str, voices: Sequence[Any]) -> str:
         names = {vid.lower(), vid.rsplit("/", 1)[-1].lower()}
         names.add(str(getattr(voice, "name", "")).lower())
         for lang in getattr(voice, "languages", []) or []:
-            names.add(lang.decode() if isinstance(lang, bytes) else str(lang).lower())
+            names.add((lang.decode() if isinstance(lang, bytes) else str(lang)).lower())
         if wanted in names and not vid.startswith("mb/"):
             return f"{vid}{plus}{variant}"
     raise ConfigError(
@@ -170,6 +170,7 @@ class Pyttsx3Synthesizer:
         self._state = _engine()
         self.timeout = timeout
         self.retries = max(1, retries)
+        self._resolved: dict[str, str] = {}
 
     @property
     def engine_id(self) -> str:
@@ -181,9 +182,15 @@ class Pyttsx3Synthesizer:
         ids = [str(v.id) for v in self._state.voices]
         return [v for v in ids if not v.startswith("mb/")]
 
+    def resolve(self, voice: str) -> str:
+        """The engine's id for a profile's voice name (looked up once per name)."""
+        if voice not in self._resolved:
+            self._resolved[voice] = resolve_voice(voice, self._state.voices)
+        return self._resolved[voice]
+
     def _apply(self, voice: VoiceProfile) -> None:
         state = self._state
-        wanted = resolve_voice(voice.voice, state.voices)
+        wanted = self.resolve(voice.voice)
         if state.voice_id != wanted:
             # SetVoiceByName acts at once; only call it when the voice changes.
             state.wait_idle()

@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .models import Review, Summary
 from .nlp import TextTools, load_text_tools
@@ -98,10 +99,15 @@ def caption_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def rank_sentences(
-    sentences: Sequence[str], tools: TextTools, skip: frozenset[int] = frozenset()
-) -> list[float]:
-    """A score per sentence; non-candidates (and indices in ``skip``) get 0."""
+@dataclass(frozen=True, slots=True)
+class _Graph:
+    """Per-sentence scores and the pairwise cosine similarities behind them."""
+
+    scores: list[float]
+    sims: list[list[float]]
+
+
+def _rank(sentences: Sequence[str], tools: TextTools, skip: frozenset[int]) -> _Graph:
     bags = [Counter(tools.content_words(s)) for s in sentences]
     vectors = _tfidf(bags)
     n = len(sentences)
@@ -110,12 +116,20 @@ def rank_sentences(
         for j in range(i + 1, n):
             sims[i][j] = sims[j][i] = _cosine(vectors[i], vectors[j])
     central = _centrality(sims)
-    return [
+    scores = [
         central[i] * _length_weight(len(s.split()))
         if _candidate(s) and bags[i] and i not in skip
         else 0.0
         for i, s in enumerate(sentences)
     ]
+    return _Graph(scores, sims)
+
+
+def rank_sentences(
+    sentences: Sequence[str], tools: TextTools, skip: frozenset[int] = frozenset()
+) -> list[float]:
+    """A score per sentence; non-candidates (and indices in ``skip``) get 0."""
+    return _rank(sentences, tools, skip).scores
 
 
 def select_sentences(
@@ -127,27 +141,23 @@ def select_sentences(
     """Indices of the chosen sentences, in document order."""
     if count <= 0 or not sentences:
         return []
-    scores = rank_sentences(sentences, tools, skip)
+    graph = _rank(sentences, tools, skip)
+    scores, sims = graph.scores, graph.sims
     pool = [i for i, score in enumerate(scores) if score > 0]
     if not pool:  # nothing prose-like: fall back to whatever has words
         pool = [i for i, s in enumerate(sentences) if any(c.isalnum() for c in s)]
         scores = [1.0] * len(sentences)
     if not pool:
         return []
-    vectors = _tfidf(
-        [Counter(tools.content_words(sentences[i])) for i in range(len(sentences))]
-    )
     top = max(scores[i] for i in pool) or 1.0
     chosen: list[int] = []
     seen_text: set[str] = set()
+
+    def mmr(i: int) -> float:
+        overlap = max((sims[i][j] for j in chosen), default=0.0)
+        return MMR_LAMBDA * scores[i] / top - (1 - MMR_LAMBDA) * overlap
+
     while pool and len(chosen) < count:
-
-        def mmr(i: int) -> float:
-            overlap = max(
-                (_cosine(vectors[i], vectors[j]) for j in chosen), default=0.0
-            )
-            return MMR_LAMBDA * scores[i] / top - (1 - MMR_LAMBDA) * overlap
-
         best = max(pool, key=lambda i: (mmr(i), -i))
         pool.remove(best)
         key = " ".join(sentences[best].lower().split())

@@ -1,8 +1,10 @@
 """Shared fixtures: isolated paths, the shared data folder, a fake synthesizer."""
 
+import json
 import math
 import shutil
 import struct
+import subprocess
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import VoiceProfile
+from digest.deps import find_ffmpeg
 from digest.models import Clip, Line
 from digest.speak import expected_seconds
 
@@ -102,67 +105,37 @@ def fake_synth() -> FakeSynthesizer:
     return FakeSynthesizer()
 
 
+def _ffmpeg(
+    mp3: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the real ffmpeg (as digest finds it) on ``mp3`` with output ``args``."""
+    ffmpeg = find_ffmpeg().path
+    base = [str(ffmpeg), "-hide_banner", "-nostdin", "-i", str(mp3)]
+    return subprocess.run([*base, *args], capture_output=True, check=check)
+
+
 def decoded_seconds(mp3: Path, rate: int = 44100) -> float:
     """Decode an MP3 with the real ffmpeg and return its duration from the samples."""
-    import subprocess
-
-    from digest.deps import find_ffmpeg
-
-    ffmpeg = find_ffmpeg().path
-    proc = subprocess.run(
-        [str(ffmpeg), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(mp3),
-         "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
-        capture_output=True,
-        check=True,
-    )  # fmt: skip
+    proc = _ffmpeg(
+        mp3, "-loglevel", "error", "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"
+    )
     return len(proc.stdout) / 2 / rate
 
 
 def stream_info(mp3: Path) -> str:
     """ffmpeg's own description of the first audio stream (e.g. '44100 Hz, mono')."""
-    import subprocess
-
-    from digest.deps import find_ffmpeg
-
-    proc = subprocess.run(
-        [str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-i", str(mp3)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return next(line for line in proc.stderr.splitlines() if "Audio:" in line)
+    stderr = _ffmpeg(mp3, check=False).stderr.decode()
+    return next(line for line in stderr.splitlines() if "Audio:" in line)
 
 
 def loudness(mp3: Path) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) by ffmpeg's loudnorm analysis."""
-    import json
-    import subprocess
-
-    from digest.deps import find_ffmpeg
-
-    proc = subprocess.run(
-        [str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-i", str(mp3),
-         "-af", "loudnorm=print_format=json", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )  # fmt: skip
-    text = proc.stderr
-    stats = json.loads(text[text.rfind("{") : text.rfind("}") + 1])
+    text = _ffmpeg(mp3, "-af", "loudnorm=print_format=json", "-f", "null", "-").stderr
+    stats = json.loads(text[text.rfind(b"{") : text.rfind(b"}") + 1])
     return float(stats["input_i"]), float(stats["input_tp"])
 
 
 def long_silences(mp3: Path, seconds: float = 2.0) -> int:
     """How many stretches of silence (below -50 dB) last longer than ``seconds``."""
-    import subprocess
-
-    from digest.deps import find_ffmpeg
-
-    proc = subprocess.run(
-        [str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-i", str(mp3),
-         "-af", f"silencedetect=n=-50dB:d={seconds}", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )  # fmt: skip
-    return proc.stderr.count("silence_start")
+    detect = f"silencedetect=n=-50dB:d={seconds}"
+    return _ffmpeg(mp3, "-af", detect, "-f", "null", "-").stderr.count(b"silence_start")
