@@ -18,6 +18,28 @@ class Review:
     source: Path
     title: str
     text: str
+    critic: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: date | None = None
+    rating: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFacts:
+    """Facts a review states in lines of their own rather than in prose.
+
+    ``certificate`` is the age rating ("PG-13"), ``runtime_minutes`` the running
+    time, ``rating`` the critic's grade as written ("3 stars", "B+", "4/5").
+    ``lines`` are the source lines the facts came from; they are never read as
+    summary sentences.
+    """
+
+    certificate: str | None = None
+    runtime_minutes: int | None = None
+    rating: str | None = None
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +48,7 @@ class Summary:
 
     review: Review
     sentences: tuple[str, ...]
+    facts: ReviewFacts = ReviewFacts()
 
 
 class LineKind(StrEnum):
