@@ -49,6 +49,9 @@ class Summary:
     review: Review
     sentences: tuple[str, ...]
     facts: ReviewFacts = ReviewFacts()
+    # Source paragraph number of each sentence (same length as ``sentences`` when
+    # known), so the script can pause longer where the review changes paragraph.
+    paragraphs: tuple[int, ...] = ()
 
 
 class LineKind(StrEnum):
@@ -159,3 +162,4 @@ class Episode:
     reviews: int
     loudness_lufs: float
     true_peak_dbtp: float
+    cues: tuple[Cue, ...] = ()
