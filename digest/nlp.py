@@ -29,6 +29,7 @@ from digest.errors import MissingDependencyError
 
 __all__ = ["NltkStatus", "TextTools", "download_nltk_data", "load_text_tools"]
 
+_STEM_CACHE_LIMIT = 200_000
 _PUNKT_RESOURCE = "tokenizers/punkt_tab/english/"
 _STOPWORDS_RESOURCE = "corpora/stopwords/english"
 _DOWNLOAD_FIX = "run `digest download-data` or set NLTK_DATA"
@@ -137,6 +138,8 @@ class TextTools:
     stopwords: frozenset[str]
     _punkt: Any = field(repr=False, compare=False)
     _stemmer: Any = field(repr=False, compare=False)
+    # Porter stemming is the slowest step of summarizing; words repeat a lot.
+    _stems: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def split_sentences(self, text: str) -> list[str]:
         """Return the sentences of ``text`` verbatim, in order; a newline ends one."""
@@ -164,14 +167,26 @@ class TextTools:
         """Return the lower-cased alphanumeric word tokens of ``sentence``."""
         return [word.lower() for word in _WORD.findall(sentence)]
 
+    def stem(self, word: str) -> str:
+        """Return the Porter stem of a lower-case ``word`` (memoized)."""
+        stems = self._stems
+        found = stems.get(word)
+        if found is None:
+            if len(stems) >= _STEM_CACHE_LIMIT:
+                stems.clear()
+            found = stems[word] = cast(str, self._stemmer.stem(word))
+        return found
+
     def content_words(self, sentence: str) -> list[str]:
         """Return the stemmed words of ``sentence`` that are not stopwords."""
-        stem = self._stemmer.stem
-        return [
-            cast(str, stem(word))
-            for word in self.words(sentence)
-            if word not in self.stopwords
-        ]
+        stop = self.stopwords
+        stems = self._stems
+        out: list[str] = []
+        for word in _WORD.findall(sentence):
+            word = word.lower()
+            if word not in stop:
+                out.append(stems.get(word) or self.stem(word))
+        return out
 
 
 def _data_roots() -> list[Path]:

@@ -1,135 +1,239 @@
-"""Extractive summaries: :class:`Review` → :class:`Summary` (NLTK).
+"""Extractive summaries: :class:`Review` → :class:`Summary` (NLTK + numpy).
 
-In: review text. Out: the N most central sentences, verbatim, in document order.
-Sentences are split with NLTK Punkt (real model or built-in fallback, see
-:mod:`digest.nlp`), reduced to stemmed content words, weighted by TF-IDF and ranked
-by TextRank-style centrality over cosine similarity; a redundancy penalty (MMR)
-keeps two near-identical sentences out of one summary. Lines that are not prose
-(photo captions and credits, rating or runtime lines, fragments) are never chosen.
-Writes nothing.
+In: review text. Out: the sentences worth hearing, verbatim, in document order, the
+paragraph each came from, and the facts (certificate, runtime, rating) the review
+states on lines of their own.
+
+1. :mod:`digest.clean` drops captions, credits, trailer blurbs, bylines and
+   boilerplate and pulls out fact lines; only kept paragraphs are candidates.
+2. Sentences (NLTK Punkt) become log-TF vectors of stemmed content words (NLTK
+   stopwords and Porter stemmer; an IDF factor is a knob, off by default).
+3. Centrality: PageRank over the cosine-similarity graph, computed from the sparse
+   sentence-term matrix without forming the n×n graph, so cost grows with the
+   number of words, not the square of the number of sentences. Links inside one
+   paragraph count less than links across paragraphs: a point a review returns to
+   is its theme, a paragraph repeating itself is not.
+4. Review sense: sentences that judge (opinion words) weigh a little more; very
+   short and very long sentences weigh less.
+5. Selection: greedy maximal marginal relevance, so no two sentences say the same
+   thing; a sentence that leans on the one before it ("It …", "But …") is held back
+   unless that sentence is chosen too. Length is a number of sentences, a speaking
+   time, or both.
+
+Deterministic: the same text always gives the same summary. Writes nothing.
 """
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .models import Review, Summary
+import numpy as np
+import numpy.typing as npt
+
+from .clean import clean_review, is_fact_line, read_facts
+from .models import Review, ReviewFacts, Summary
 from .nlp import TextTools, load_text_tools
 
 DEFAULT_SENTENCES = 4
-DAMPING = 0.85
-ITERATIONS = 40
-MMR_LAMBDA = 0.7
+DEFAULT_WPM = 160
 MIN_WORDS = 5
-
-# "(Dale Robinette/Lionsgate)" style credits, alone or closing a caption.
-_CREDIT = re.compile(r"\(\s*[^()]*\s*/\s*[^()]*\)\s*$")
-# "PG-13.", "128 minutes.", "Rated R." style fact lines.
-_FACT_LINE = re.compile(
-    r"^(?:(?:rated\s+)?(?:G|PG|PG-13|R|NC-17|NR|TV-\w+|U|12A?|15|18)\b"
-    r"|\d{1,3}\s*(?:min|mins|minutes)\b|running time\b|runtime\b)",
-    re.IGNORECASE,
-)
-
-
-def _candidate(sentence: str) -> bool:
-    words = sentence.split()
-    if len(words) < MIN_WORDS:
-        return False
-    if _CREDIT.search(sentence) or _FACT_LINE.match(sentence.strip()):
-        return False
-    return any(ch.isalpha() for ch in sentence)
-
-
-def _length_weight(words: int) -> float:
-    # Spoken summaries suffer from very long sentences; fragments say little.
-    if words < 8:
-        return 0.6 + 0.05 * words
-    if words > 45:
-        return max(0.5, 1.0 - (words - 45) / 60)
-    return 1.0
-
-
-def _tfidf(bags: Sequence[Counter[str]]) -> list[dict[str, float]]:
-    docs = len(bags)
-    df: Counter[str] = Counter()
-    for bag in bags:
-        df.update(bag.keys())
-    vectors: list[dict[str, float]] = []
-    for bag in bags:
-        vec = {
-            term: (1.0 + math.log(count))
-            * (math.log((1 + docs) / (1 + df[term])) + 1.0)
-            for term, count in bag.items()
-        }
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        vectors.append({term: v / norm for term, v in vec.items()})
-    return vectors
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b[t] for t, v in a.items() if t in b)
-
-
-def _centrality(sims: list[list[float]]) -> list[float]:
-    n = len(sims)
-    out_weight = [sum(row) or 1.0 for row in sims]
-    scores = [1.0 / n] * n
-    for _ in range(ITERATIONS):
-        scores = [
-            (1 - DAMPING) / n
-            + DAMPING * sum(sims[j][i] * scores[j] / out_weight[j] for j in range(n))
-            for i in range(n)
-        ]
-    return scores
-
-
-def caption_lines(text: str) -> list[tuple[int, int]]:
-    """Spans of lines that end in a photo or trailer credit such as "(Name/Studio)"."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for line in text.split("\n"):
-        if _CREDIT.search(line.rstrip()):
-            spans.append((start, start + len(line)))
-        start += len(line) + 1
-    return spans
+# Beyond this many sentences a "review" is a book: only its start is considered,
+# which keeps time and memory bounded whatever the input.
+MAX_SENTENCES = 20_000
 
 
 @dataclass(frozen=True, slots=True)
-class _Graph:
-    """Per-sentence scores and the pairwise cosine similarities behind them."""
+class Weights:
+    """The summarizer's knobs; one default set is used for every kind of text."""
 
-    scores: list[float]
-    sims: list[list[float]]
-
-
-def _rank(sentences: Sequence[str], tools: TextTools, skip: frozenset[int]) -> _Graph:
-    bags = [Counter(tools.content_words(s)) for s in sentences]
-    vectors = _tfidf(bags)
-    n = len(sentences)
-    sims = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1, n):
-            sims[i][j] = sims[j][i] = _cosine(vectors[i], vectors[j])
-    central = _centrality(sims)
-    scores = [
-        central[i] * _length_weight(len(s.split()))
-        if _candidate(s) and bags[i] and i not in skip
-        else 0.0
-        for i, s in enumerate(sentences)
-    ]
-    return _Graph(scores, sims)
+    damping: float = 0.85  # PageRank damping
+    iterations: int = 60  # PageRank iterations at most
+    tolerance: float = 1e-6  # PageRank stops when scores move less than this
+    # Term weight = (1 + log tf) * idf ** idf_power. Stopwords are already gone, and
+    # idf over the sentences of one text mostly penalizes the words a review keeps
+    # coming back to, so plain log-tf (power 0) ranks better on every dev set.
+    idf_power: float = 0.0
+    # Similarity between two sentences of the same paragraph counts this much: a
+    # point the review makes in several places outranks one paragraph's repetition.
+    inside: float = 0.3
+    mmr_lambda: float = 0.7  # relevance vs. novelty in the greedy selection
+    # A sentence this similar (cosine) to one already chosen says the same thing.
+    max_overlap: float = 0.6
+    opinion: float = 0.05  # boost for a sentence with judging words
+    dependent: float = 0.9  # factor for a dependent opener without its antecedent
+    long_words: int = 50  # sentences longer than this are penalized
+    short_words: int = 5  # and shorter than this
 
 
-def rank_sentences(
-    sentences: Sequence[str], tools: TextTools, skip: frozenset[int] = frozenset()
-) -> list[float]:
-    """A score per sentence; non-candidates (and indices in ``skip``) get 0."""
-    return _rank(sentences, tools, skip).scores
+DEFAULT_WEIGHTS = Weights()
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
+
+# Openers that point back at a sentence the listener may not have heard.
+_DEPENDENT = re.compile(
+    r"^[\"'\u2018\u201c(]*(?:it|its|this|that|these|those|they|them|their|he|she|his"
+    r"|her|him|but|and|or|so|also|however|still|yet|then|there|here|such|both"
+    r"|instead|meanwhile|moreover|furthermore|likewise|similarly|otherwise"
+    r"|nevertheless|nonetheless|thus|hence|therefore|besides|again|another|other"
+    r"|the latter|the former|the same)\b",
+    re.IGNORECASE,
+)
+
+# Words that carry a judgement (stems of our own list), so verdicts and their
+# reasons outrank plot summary.
+_OPINION_WORDS = """
+good great excellent best better worst worse bad poor terrible awful superb
+brilliant wonderful fantastic amazing outstanding remarkable impressive perfect
+perfectly beautiful beautifully gorgeous stunning dazzling delightful charming
+lovely enjoyable fun funny hilarious moving touching powerful gripping compelling
+engaging exhilarating thrilling entertaining satisfying memorable refreshing
+love loved loves like liked likes enjoy enjoyed recommend recommended worth
+worthwhile must favorite favourite masterpiece masterful triumph success succeeds
+fail fails failed failure flawed flaw flaws weak weakest strong strongest mess
+messy dull boring bland tedious tiresome disappointing disappointed disappoint
+disappointment forgettable predictable clumsy overlong uneven muddled confusing
+cheap cheaply sturdy flimsy comfortable uncomfortable quality value price
+overpriced affordable reliable unreliable durable broke broken defective waste
+happy unhappy pleased satisfied unsatisfied nice pretty ugly easy difficult hard
+works worked useless useful helpful problem problems issue issues highly
+exuberant ambitious thoughtful nostalgic winsome exquisite sublime grand clever
+smart witty sharp tense riveting haunting heartfelt sincere genuine honest
+shallow hollow empty lazy derivative fresh original inventive bold daring
+""".split()
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The chosen sentences' indices (document order) and the facts found."""
+
+    indices: tuple[int, ...]
+    facts: ReviewFacts
+
+
+def _sum_by(index: Ints, values: Floats, size: int) -> Floats:
+    """``out[k] = sum(values[index == k])`` for k < size."""
+    return np.bincount(index, weights=values, minlength=size).astype(np.float64)
+
+
+class _Matrix:
+    """Sparse, row-normalized sentence-term matrix V in coordinate form.
+
+    Rows are sentences, columns stemmed terms; entries are stored row by row, so
+    row ``i`` is ``rows[start[i]:start[i + 1]]``.
+    """
+
+    def __init__(self, bags: Sequence[Sequence[str]], idf_power: float) -> None:
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[float] = []
+        for row, bag in enumerate(bags):
+            seen: dict[int, int] = {}
+            for term in bag:
+                col = vocab.setdefault(term, len(vocab))
+                seen[col] = seen.get(col, 0) + 1
+            for col, count in seen.items():
+                rows.append(row)
+                cols.append(col)
+                counts.append(count)
+        self.n = len(bags)
+        self.terms = len(vocab)
+        self.rows: Ints = np.asarray(rows, dtype=np.intp)
+        self.cols: Ints = np.asarray(cols, dtype=np.intp)
+        self.start: Ints = np.searchsorted(self.rows, np.arange(self.n + 1))
+        tf = 1.0 + np.log(np.asarray(counts, dtype=np.float64))
+        df = _sum_by(self.cols, np.ones(len(cols)), self.terms)
+        idf = (np.log((1.0 + self.n) / (1.0 + df)) + 1.0) ** idf_power
+        vals = tf * idf[self.cols]
+        norms = np.sqrt(_sum_by(self.rows, vals * vals, self.n))
+        norms[norms == 0] = 1.0
+        self.vals: Floats = vals / norms[self.rows]
+        # Squared row norms: 1 for a sentence with words, 0 for an empty one.
+        self.self_sim = _sum_by(self.rows, self.vals * self.vals, self.n)
+        self.group_key: Ints | None = None
+        self.groups = 0
+        self.inside = 1.0
+
+    def set_groups(self, group_of_row: Ints, inside: float) -> None:
+        """Scale similarities between sentences of the same group by ``inside``."""
+        keys = group_of_row[self.rows] * self.terms + self.cols
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        self.group_key = inverse.astype(np.intp)
+        self.groups = len(uniq)
+        self.inside = inside
+
+    def times(self, x: Floats) -> Floats:
+        """(V Vᵀ − diag) x: the similarity graph applied to ``x``, no self-loops.
+
+        With groups set, similarities inside a group are scaled by ``inside``.
+        """
+        weighted = self.vals * x[self.rows]
+        per_term = _sum_by(self.cols, weighted, self.terms)
+        total = _sum_by(self.rows, self.vals * per_term[self.cols], self.n)
+        total -= self.self_sim * x
+        if self.group_key is not None and self.inside != 1.0:
+            per_group = _sum_by(self.group_key, weighted, self.groups)
+            same = _sum_by(self.rows, self.vals * per_group[self.group_key], self.n)
+            total -= (1.0 - self.inside) * (same - self.self_sim * x)
+        return total
+
+    def similarity_to(self, i: int) -> Floats:
+        """Cosine similarity of every sentence to sentence ``i``."""
+        dense = np.zeros(self.terms)
+        lo, hi = int(self.start[i]), int(self.start[i + 1])
+        dense[self.cols[lo:hi]] = self.vals[lo:hi]
+        return _sum_by(self.rows, self.vals * dense[self.cols], self.n)
+
+
+def _centrality(matrix: _Matrix, weights: Weights) -> Floats:
+    """PageRank over the weighted cosine graph (LexRank's continuous variant)."""
+    n = matrix.n
+    out = matrix.times(np.ones(n))
+    out[out <= 0] = 1.0
+    scores = np.full(n, 1.0 / n)
+    for _ in range(weights.iterations):
+        new = (1 - weights.damping) / n + weights.damping * matrix.times(scores / out)
+        if float(np.abs(new - scores).sum()) < weights.tolerance:
+            return new
+        scores = new
+    return scores
+
+
+def _length_factor(words: int, weights: Weights) -> float:
+    if words < weights.short_words:
+        return 0.6 + 0.4 * words / weights.short_words
+    if words > weights.long_words:
+        return max(0.3, 1.0 - (words - weights.long_words) / 40)
+    return 1.0
+
+
+def _opinion_stems(tools: TextTools) -> frozenset[str]:
+    return frozenset(tools.stem(word) for word in _OPINION_WORDS)
+
+
+def _prior(
+    sentences: Sequence[str],
+    bags: Sequence[Sequence[str]],
+    tools: TextTools,
+    weights: Weights,
+) -> Floats:
+    """Per-sentence weight from what matters in reviews, independent of the graph."""
+    opinion = _opinion_stems(tools)
+    out = np.ones(len(sentences))
+    for i, (sentence, bag) in enumerate(zip(sentences, bags, strict=True)):
+        factor = _length_factor(len(sentence.split()), weights)
+        if any(term in opinion for term in bag):
+            factor *= 1.0 + weights.opinion
+        out[i] = factor
+    return out
+
+
+def _candidate(sentence: str, bag: Sequence[str]) -> bool:
+    if len(sentence.split()) < MIN_WORDS or not bag:
+        return False
+    return not is_fact_line(sentence)
 
 
 def select_sentences(
@@ -137,54 +241,196 @@ def select_sentences(
     count: int,
     tools: TextTools,
     skip: frozenset[int] = frozenset(),
+    *,
+    openers: Sequence[bool] | None = None,
+    budget_words: int | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[int]:
-    """Indices of the chosen sentences, in document order."""
+    """Indices of the chosen sentences, in document order.
+
+    At most ``count`` sentences; with ``budget_words`` also at most that many words in
+    all (always at least one sentence when any is eligible). ``openers`` marks the
+    sentences that begin a paragraph; ``skip`` lists indices never to choose.
+    """
     if count <= 0 or not sentences:
         return []
-    graph = _rank(sentences, tools, skip)
-    scores, sims = graph.scores, graph.sims
-    pool = [i for i, score in enumerate(scores) if score > 0]
-    if not pool:  # nothing prose-like: fall back to whatever has words
-        pool = [i for i, s in enumerate(sentences) if any(c.isalnum() for c in s)]
-        scores = [1.0] * len(sentences)
-    if not pool:
-        return []
-    top = max(scores[i] for i in pool) or 1.0
+    bags = [tools.content_words(s) for s in sentences]
+    if openers is None:
+        openers = [i == 0 for i in range(len(sentences))]
+    eligible = [
+        i for i, s in enumerate(sentences) if i not in skip and _candidate(s, bags[i])
+    ]
+    if not eligible:  # nothing prose-like: take whatever has words, in order
+        eligible = [
+            i
+            for i, s in enumerate(sentences)
+            if i not in skip and any(c.isalnum() for c in s) and not is_fact_line(s)
+        ]
+        if not eligible:
+            return []
+    matrix = _Matrix(bags, weights.idf_power)
+    if weights.inside != 1.0:
+        matrix.set_groups(np.cumsum(np.asarray(openers, dtype=np.intp)), weights.inside)
+    central = _centrality(matrix, weights)
+    score = central * _prior(sentences, bags, tools, weights)
+    top = float(score[eligible].max()) or 1.0
+    relevance = score / top
+    return _greedy(sentences, eligible, relevance, matrix, count, budget_words, weights)
+
+
+def _greedy(
+    sentences: Sequence[str],
+    eligible: Sequence[int],
+    relevance: Floats,
+    matrix: _Matrix,
+    count: int,
+    budget_words: int | None,
+    weights: Weights,
+) -> list[int]:
+    dependent = {i for i in eligible if _DEPENDENT.match(sentences[i])}
+    pool = list(eligible)
     chosen: list[int] = []
-    seen_text: set[str] = set()
-
-    def mmr(i: int) -> float:
-        overlap = max((sims[i][j] for j in chosen), default=0.0)
-        return MMR_LAMBDA * scores[i] / top - (1 - MMR_LAMBDA) * overlap
-
+    overlap = np.zeros(matrix.n)
+    seen: set[str] = set()
+    used_words = 0
+    lam = weights.mmr_lambda
     while pool and len(chosen) < count:
-        best = max(pool, key=lambda i: (mmr(i), -i))
+        best, best_value = -1, -math.inf
+        for i in pool:
+            if overlap[i] > weights.max_overlap:
+                continue
+            value = relevance[i]
+            if i in dependent and (i - 1) not in chosen:
+                value *= weights.dependent
+            value = lam * value - (1 - lam) * overlap[i]
+            if value > best_value:
+                best, best_value = i, value
+        if best < 0:
+            break
         pool.remove(best)
+        words = len(sentences[best].split())
+        if budget_words is not None and chosen and used_words + words > budget_words:
+            continue  # too long for the time left; a shorter one may still fit
         key = " ".join(sentences[best].lower().split())
-        if key in seen_text:
+        if key in seen:
             continue
-        seen_text.add(key)
+        seen.add(key)
         chosen.append(best)
+        used_words += words
+        overlap = np.maximum(overlap, matrix.similarity_to(best))
     return sorted(chosen)
+
+
+def words_for_seconds(seconds: float, wpm: float) -> int:
+    """How many words a voice at ``wpm`` words per minute says in ``seconds``."""
+    return max(1, int(seconds * wpm / 60))
+
+
+def choose(
+    text: str,
+    tools: TextTools,
+    *,
+    sentences: int = DEFAULT_SENTENCES,
+    budget_words: int | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> tuple[list[str], list[int], ReviewFacts]:
+    """The chosen sentences of ``text``, their paragraph numbers and the facts."""
+    clean = clean_review(text)
+    split: list[str] = []
+    paragraph_of: list[int] = []
+    openers: list[bool] = []
+    for paragraph in clean.paragraphs:
+        body = text[paragraph.start : paragraph.end]
+        for k, (a, b) in enumerate(tools.sentence_spans(body)):
+            split.append(body[a:b])
+            paragraph_of.append(paragraph.number)
+            openers.append(k == 0)
+        if len(split) >= MAX_SENTENCES:
+            break
+    del split[MAX_SENTENCES:], paragraph_of[MAX_SENTENCES:], openers[MAX_SENTENCES:]
+    inline_facts = [s for s in split if is_fact_line(s)]
+    facts = clean.facts
+    if inline_facts:
+        facts = read_facts([*clean.facts.lines, *inline_facts])
+    picked = select_sentences(
+        split,
+        sentences,
+        tools,
+        openers=openers,
+        budget_words=budget_words,
+        weights=weights,
+    )
+    return [split[i] for i in picked], [paragraph_of[i] for i in picked], facts
 
 
 def summarize_text(
     text: str, sentences: int = DEFAULT_SENTENCES, *, tools: TextTools | None = None
 ) -> list[str]:
-    """The ``sentences`` most central sentences of ``text``, verbatim, in order."""
-    tools = tools or load_text_tools()
-    spans = tools.sentence_spans(text)
-    split = [text[a:b] for a, b in spans]
-    captions = caption_lines(text)
-    # Every sentence of a caption or trailer paragraph goes, not just its credit.
-    skip = frozenset(
-        i
-        for i, (a, b) in enumerate(spans)
-        if any(lo <= a and b <= hi for lo, hi in captions)
+    """The ``sentences`` best sentences of ``text``, verbatim, in document order."""
+    chosen, _, _ = choose(text, tools or load_text_tools(), sentences=sentences)
+    return chosen
+
+
+def summarize_all(
+    reviews: Sequence[Review],
+    tools: TextTools,
+    *,
+    sentences: int = DEFAULT_SENTENCES,
+    seconds: float | None = None,
+    episode_seconds: float | None = None,
+    wpm: float = DEFAULT_WPM,
+) -> tuple[Summary, ...]:
+    """Summarize every review; ``episode_seconds`` is shared across them.
+
+    Each review gets at most ``sentences`` sentences and ``seconds`` of reading.
+    The episode budget (summary reading time only, not announcements) is shared
+    out by water-filling: reviews whose summaries need less than an equal share
+    leave the rest to the others. Results are in the order of ``reviews``.
+    """
+    if episode_seconds is None or not reviews:
+        return tuple(
+            summarize(r, sentences, tools, seconds=seconds, wpm=wpm) for r in reviews
+        )
+    full = [summarize(r, sentences, tools, seconds=seconds, wpm=wpm) for r in reviews]
+    need = [_spoken_words(s) for s in full]
+    left = words_for_seconds(episode_seconds, wpm)
+    out: list[Summary | None] = [None] * len(reviews)
+    order = sorted(range(len(reviews)), key=lambda i: (need[i], i))
+    for rank, i in enumerate(order):
+        share = left // (len(order) - rank)
+        if need[i] <= share:
+            out[i] = full[i]
+        else:
+            out[i] = _summarize_words(reviews[i], sentences, tools, max(1, share))
+        left -= _spoken_words(out[i])
+    return tuple(s for s in out if s is not None)
+
+
+def _spoken_words(summary: Summary | None) -> int:
+    return sum(len(s.split()) for s in summary.sentences) if summary else 0
+
+
+def _summarize_words(
+    review: Review, sentences: int, tools: TextTools, budget_words: int
+) -> Summary:
+    chosen, paragraphs, facts = choose(
+        review.text, tools, sentences=sentences, budget_words=budget_words
     )
-    return [split[i] for i in select_sentences(split, sentences, tools, skip)]
+    return Summary(review, tuple(chosen), facts, tuple(paragraphs))
 
 
-def summarize(review: Review, sentences: int, tools: TextTools) -> Summary:
-    """Summarize one review."""
-    return Summary(review, tuple(summarize_text(review.text, sentences, tools=tools)))
+def summarize(
+    review: Review,
+    sentences: int,
+    tools: TextTools,
+    *,
+    seconds: float | None = None,
+    wpm: float = DEFAULT_WPM,
+) -> Summary:
+    """Summarize one review in at most ``sentences`` sentences (and ``seconds``)."""
+    budget = words_for_seconds(seconds, wpm) if seconds is not None else None
+    chosen, paragraphs, facts = choose(
+        review.text, tools, sentences=sentences, budget_words=budget
+    )
+    return Summary(review, tuple(chosen), facts, tuple(paragraphs))
+
