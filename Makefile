@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 
-.PHONY: episode test test-fast lint format bench clean distclean
+.PHONY: episode test test-fast lint format bench bench-summary clean distclean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "digest needs Python >= 3.11")'
@@ -26,9 +26,18 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration"
 
+## Score the summarizer beside lead-k and sumy on $(SHARED)/summ-dev (writes BENCHMARKS.md).
+bench-summary: $(VENV)/.bench-stamp
+	NLTK_DATA="$${NLTK_DATA:-$(SHARED)/nltk_data}" $(BIN)/python bench/summary.py \
+		--data $(SHARED)/summ-dev --write BENCHMARKS.md
+
+$(VENV)/.bench-stamp: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
 lint: $(STAMP)
-	$(BIN)/ruff check digest tests
-	$(BIN)/ruff format --check digest tests
+	$(BIN)/ruff check digest tests bench
+	$(BIN)/ruff format --check digest tests bench
 	$(BIN)/mypy
 
 format: $(STAMP)

@@ -41,6 +41,8 @@ MIN_WORDS = 5
 # Beyond this many sentences a "review" is a book: only its start is considered,
 # which keeps time and memory bounded whatever the input.
 MAX_SENTENCES = 20_000
+# Up to this many sentences the similarity graph is held as a dense n×n array.
+DENSE_LIMIT = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +155,13 @@ class _Matrix:
         # Squared row norms: 1 for a sentence with words, 0 for an empty one.
         self.self_sim = _sum_by(self.rows, self.vals * self.vals, self.n)
         self.group_key: Ints | None = None
+        self.group_of_row: Ints = np.zeros(self.n, dtype=np.intp)
         self.groups = 0
         self.inside = 1.0
 
     def set_groups(self, group_of_row: Ints, inside: float) -> None:
         """Scale similarities between sentences of the same group by ``inside``."""
+        self.group_of_row = group_of_row
         keys = group_of_row[self.rows] * self.terms + self.cols
         uniq, inverse = np.unique(keys, return_inverse=True)
         self.group_key = inverse.astype(np.intp)
@@ -179,6 +183,17 @@ class _Matrix:
             total -= (1.0 - self.inside) * (same - self.self_sim * x)
         return total
 
+    def dense(self) -> Floats:
+        """The same graph as :meth:`times` as an n×n array."""
+        v = np.zeros((self.n, self.terms))
+        v[self.rows, self.cols] = self.vals
+        graph: Floats = v @ v.T
+        if self.group_key is not None and self.inside != 1.0:
+            group = self.group_of_row
+            graph[group[:, None] == group[None, :]] *= self.inside
+        np.fill_diagonal(graph, 0.0)
+        return graph
+
     def similarity_to(self, i: int) -> Floats:
         """Cosine similarity of every sentence to sentence ``i``."""
         dense = np.zeros(self.terms)
@@ -188,13 +203,19 @@ class _Matrix:
 
 
 def _centrality(matrix: _Matrix, weights: Weights) -> Floats:
-    """PageRank over the weighted cosine graph (LexRank's continuous variant)."""
+    """PageRank over the weighted cosine graph (LexRank's continuous variant).
+
+    Small texts use the dense n×n graph (fast for a few hundred sentences); longer
+    ones apply the graph through the sparse matrix, in memory linear in the words.
+    """
     n = matrix.n
-    out = matrix.times(np.ones(n))
+    graph = matrix.dense() if n <= DENSE_LIMIT else None
+    apply = matrix.times if graph is None else graph.__matmul__
+    out = apply(np.ones(n))
     out[out <= 0] = 1.0
     scores = np.full(n, 1.0 / n)
     for _ in range(weights.iterations):
-        new = (1 - weights.damping) / n + weights.damping * matrix.times(scores / out)
+        new = (1 - weights.damping) / n + weights.damping * apply(scores / out)
         if float(np.abs(new - scores).sum()) < weights.tolerance:
             return new
         scores = new
@@ -433,4 +454,3 @@ def summarize(
         review.text, tools, sentences=sentences, budget_words=budget
     )
     return Summary(review, tuple(chosen), facts, tuple(paragraphs))
-

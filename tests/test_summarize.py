@@ -221,6 +221,20 @@ def test_very_long_input_is_bounded(nltk_absent: Path) -> None:
     assert chosen == [sentence.strip()]
 
 
+def test_dense_and_sparse_graphs_agree(nltk_absent: Path) -> None:
+    import numpy as np
+
+    from digest.summarize import _Matrix
+
+    tools = load_text_tools()
+    sentences = tools.split_sentences(TEXT + " " + TEXT.upper() + " Bring snacks.")
+    matrix = _Matrix([tools.content_words(s) for s in sentences], 0.0)
+    matrix.set_groups(np.asarray([i // 4 for i in range(len(sentences))]), 0.3)
+    x = np.linspace(0.1, 1.0, len(sentences))
+    assert np.allclose(matrix.dense() @ x, matrix.times(x))
+    assert matrix.dense()[0, 4] > 0  # across groups: full weight
+
+
 def _golden_name(path: Path) -> Path:
     return GOLDEN / f"{path.stem}.json"
 
