@@ -20,7 +20,14 @@ from .config import Settings, build_settings
 from .doctor import run_doctor
 from .errors import DigestError, ExitCode, MissingDependencyError, UsageError
 from .nlp import download_nltk_data
-from .pipeline import build_episode, summarize_paths
+from .pipeline import (
+    Plan,
+    build_episode,
+    list_voices,
+    plan_episode,
+    preview_voice,
+    summarize_paths,
+)
 
 app = typer.Typer(
     name="digest",
@@ -37,6 +44,10 @@ PathsArg = Annotated[
         help="Review files (.txt, .md) or folders of them.", show_default=False
     ),
 ]
+VoicesOpt = Annotated[
+    Path | None, typer.Option(help="Folder of voice profiles [default: ./voices].")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 SentencesOpt = Annotated[
     int | None,
     typer.Option(
@@ -81,7 +92,8 @@ def _reported() -> Iterator[None]:
 
 def _settings(**flags: Any) -> Settings:
     voices = flags.pop("voices", None)
-    return build_settings(flags, voices_dir=voices)
+    templates = flags.pop("templates", None)
+    return build_settings(flags, voices_dir=voices, templates_path=templates)
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -96,6 +108,59 @@ def _parse_date(value: str | None) -> date | None:
 def _clock(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def _stamp(ms: int) -> str:
+    """Minutes, seconds and tenths: ``2:05.3``."""
+    tenths = round(ms / 100)
+    return f"{tenths // 600}:{tenths // 10 % 60:02d}.{tenths % 10}"
+
+
+def _print_plan(plan: Plan, as_json: bool) -> None:
+    script, timeline = plan.script, plan.timeline
+    if as_json:
+        segments: list[dict[str, Any]] = []
+        for timed in timeline.lines:
+            if len(segments) <= timed.segment_index:
+                start = timed.start_ms / 1000 if segments else 0.0
+                segments.append({"title": timed.segment, "start_s": start, "lines": []})
+            line = timed.line
+            segments[-1]["lines"].append(
+                {
+                    "speaker": line.speaker,
+                    "kind": str(line.kind),
+                    "text": line.text,
+                    "start_s": timed.start_ms / 1000,
+                    "seconds": timed.speech_ms / 1000,
+                    "pause_s": line.pause_after_ms / 1000,
+                }
+            )
+        payload = {
+            "show": script.show,
+            "title": script.title,
+            "date": script.episode_date.isoformat(),
+            "reviews": len(plan.summaries),
+            "estimated_seconds": timeline.total_ms / 1000,
+            "segments": segments,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{script.title} ({script.show}, {script.episode_date.isoformat()})")
+    typer.echo("Dry run: nothing synthesized; times estimated from words per minute.")
+    segment = -1
+    for timed in timeline.lines:
+        if timed.segment_index != segment:
+            segment = timed.segment_index
+            typer.echo(f"\n## {timed.segment}")
+        line = timed.line
+        typer.echo(
+            f"{_stamp(timed.start_ms):>8}  {line.speaker:<9} "
+            f"{timed.speech_ms / 1000:5.1f} s  {line.text}"
+        )
+    typer.echo(
+        f"\nEstimated length {_clock(timeline.total_ms / 1000)}: "
+        f"{len(plan.summaries)} reviews, {len(timeline.lines)} lines."
+    )
 
 
 def _version(value: bool) -> None:
@@ -136,9 +201,28 @@ def build(
         str | None,
         typer.Option("--date", help="Episode date, YYYY-MM-DD [default: today]."),
     ] = None,
-    voices: Annotated[
-        Path | None, typer.Option(help="Folder of voice profiles [default: ./voices].")
+    voices: VoicesOpt = None,
+    templates: Annotated[
+        Path | None,
+        typer.Option(help="Script templates TOML [default: voices/templates.toml]."),
     ] = None,
+    music: Annotated[
+        Path | None,
+        typer.Option(help="Music under the intro and outro (any format ffmpeg reads)."),
+    ] = None,
+    cover: Annotated[
+        Path | None, typer.Option(help="Cover art to embed (PNG or JPEG).")
+    ] = None,
+    track: Annotated[
+        int | None, typer.Option(min=1, max=9999, help="Episode (track) number.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the script with estimated times; no audio."
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Build one MP3 episode from the reviews."""
     with _reported():
@@ -149,10 +233,32 @@ def build(
             sentences=sentences,
             episode_date=_parse_date(episode_date),
             voices=voices,
+            templates=templates,
+            music=music,
+            cover=cover,
+            track=track,
         )
+        if dry_run:
+            _print_plan(plan_episode(paths, settings), as_json)
+            return
         result = build_episode(paths, settings)
         episode = result.episode
         total = sum(seconds for _, seconds in result.timings)
+        if as_json:
+            payload = {
+                "path": str(episode.path),
+                "title": episode.title,
+                "seconds": round(episode.seconds, 3),
+                "reviews": episode.reviews,
+                "loudness_lufs": episode.loudness_lufs,
+                "true_peak_dbtp": episode.true_peak_dbtp,
+                "chapters": [
+                    {"title": c.title, "start_s": c.start_ms / 1000}
+                    for c in episode.chapters
+                ],
+            }
+            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+            return
         typer.echo(
             f"Wrote {episode.path} ({_clock(episode.seconds)}, {episode.reviews} "
             f"review{'s' if episode.reviews != 1 else ''}, "
@@ -203,6 +309,76 @@ def doctor() -> None:
             typer.echo(line)
         if not report.ok:
             raise MissingDependencyError("something is missing; see the fixes above")
+
+
+@app.command()
+def voices(voices: VoicesOpt = None, as_json: JsonOpt = False) -> None:
+    """List the voice profiles and the speech engine's voices and variants."""
+    with _reported():
+        listing = list_voices(_settings(voices=voices))
+        if as_json:
+            payload = {
+                "profiles": [
+                    {
+                        "name": p.name,
+                        "voice": p.voice,
+                        "engine_voice": resolved,
+                        "rate": p.rate,
+                        "pitch": p.pitch,
+                        "volume": p.volume,
+                        "source": str(p.source) if p.source else None,
+                    }
+                    for p, resolved in zip(
+                        listing.profiles, listing.resolved, strict=True
+                    )
+                ],
+                "engine": [
+                    {"id": v.id, "name": v.name, "languages": list(v.languages)}
+                    for v in listing.engine
+                ],
+                "variants": list(listing.variants),
+            }
+            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+            return
+        typer.echo("Profiles:")
+        for p, resolved in zip(listing.profiles, listing.resolved, strict=True):
+            where = f"  ({p.source})" if p.source else "  (built-in)"
+            typer.echo(
+                f"  {p.name:<10} {p.voice} -> {resolved}, {p.rate} wpm, "
+                f"pitch {p.pitch}, volume {p.volume:g}{where}"
+            )
+        typer.echo(f"Engine voices ({len(listing.engine)}, pyttsx3 + espeak-ng):")
+        for v in listing.engine:
+            typer.echo(f"  {v.id:<16} {v.name:<32} {', '.join(v.languages)}")
+        if listing.variants:
+            typer.echo('Variants (voice = "en-us+NAME" or variant = "NAME"):')
+            typer.echo("  " + ", ".join(listing.variants))
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="What to say.", show_default=False)],
+    voice: Annotated[
+        str, typer.Option("--voice", help="Profile name: host, narrator, …")
+    ] = "narrator",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="A .wav or .mp3 file [default: output/say.wav]."
+        ),
+    ] = None,
+    voices: VoicesOpt = None,
+) -> None:
+    """Preview a voice profile: speak TEXT into a WAV or MP3 file."""
+    with _reported():
+        settings = _settings(voices=voices)
+        out = output or Path("output/say.wav")
+        result = preview_voice(text, voice, out, settings)
+        p = result.profile
+        typer.echo(
+            f"Wrote {result.path} ({result.seconds:.1f} s, {p.name}: {p.voice}, "
+            f"{p.rate} wpm, pitch {p.pitch})"
+        )
 
 
 @app.command("download-data")

@@ -1,11 +1,14 @@
-"""Settings and voice profiles, resolved once per command and passed down.
+"""Settings, voice profiles and script templates, resolved once per command.
 
-Precedence, lowest to highest: built-in defaults < ``voices/*.toml`` profiles <
-``DIGEST_*`` environment variables < command-line flags. :func:`build_settings` is
-the only place that applies it.
+Precedence, lowest to highest: built-in defaults < ``voices/*.toml`` profiles (and
+``voices/templates.toml``) < ``DIGEST_*`` environment variables < command-line
+flags. :func:`build_settings` is the only place that applies it. Every problem in a
+file is a :class:`ConfigError` naming the file and the key.
 """
 
 import os
+import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -16,17 +19,10 @@ from typing import Any, cast
 from .errors import ConfigError
 
 DEFAULT_VOICES_DIR = Path("voices")
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceProfile:
-    """How one speaker sounds: engine voice id, words per minute, pitch, volume."""
-
-    name: str
-    voice: str = "en-us"
-    rate: int = 160
-    pitch: int = 50
-    volume: float = 0.9
+TEMPLATES_FILE = "templates.toml"
+# Longest configurable pause: with the few milliseconds kept around each clip it
+# stays under the 2 s that players and podcast checks call dead air.
+MAX_PAUSE_MS = 1800
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +30,86 @@ class Pauses:
     """Silences in milliseconds after each kind of line."""
 
     sentence_ms: int = 450
+    paragraph_ms: int = 850
     announce_ms: int = 700
+    transition_ms: int = 400
     segment_ms: int = 1300
     intro_ms: int = 900
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceProfile:
+    """How one speaker sounds and paces: voice, words per minute, pitch, pauses.
+
+    ``voice`` is what the engine is asked for: an espeak voice id, file name,
+    name or language, optionally with ``+variant``. The pause after a line comes
+    from the profile of the voice that speaks it.
+    """
+
+    name: str
+    voice: str = "en-us"
+    rate: int = 160
+    pitch: int = 50
+    volume: float = 0.9
+    pauses: Pauses = field(default_factory=Pauses)
+    source: Path | None = field(default=None, compare=False)
+
+    def where(self, key: str) -> str:
+        """``file: key 'x'`` (or the profile name) for error messages."""
+        origin = str(self.source) if self.source else f"voice profile {self.name!r}"
+        return f"{origin}: key {key!r}"
+
+
+# Placeholders each template may use (checked when the file is read).
+_EPISODE_FIELDS = ("show", "title", "date", "weekday", "count", "reviews")
+TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "intro": _EPISODE_FIELDS,
+    "intro_dated": _EPISODE_FIELDS,
+    "announce": ("number", "total", "title"),
+    "byline": ("critic", "outlet"),
+    "byline_critic": ("critic",),
+    "byline_outlet": ("outlet",),
+    "certificate": ("certificate",),
+    "runtime": ("runtime", "minutes"),
+    "rating": ("rating",),
+    "transitions": ("number", "total"),
+    "final_transitions": ("number", "total"),
+    "outro": _EPISODE_FIELDS,
+}
+_REQUIRED_TEMPLATES = ("intro", "intro_dated", "announce", "outro")
+
+
+@dataclass(frozen=True, slots=True)
+class Templates:
+    """Format strings for everything the host says; see the README for the keys.
+
+    Optional pieces (byline, facts) are only spoken when the review has them; an
+    empty template switches a piece off. Transitions are used in turn, starting
+    at a place fixed by the episode, so the same input gives the same script.
+    """
+
+    intro: str = "Welcome to {show}. This is {title}, for {date}. Today: {reviews}."
+    # Used instead of ``intro`` when the episode has no title of its own (its
+    # title would only repeat the show and the date).
+    intro_dated: str = "Welcome to {show}, for {date}. Today: {reviews}."
+    announce: str = "Review {number} of {total}: {title}."
+    byline: str = "By {critic}, for {outlet}."
+    byline_critic: str = "By {critic}."
+    byline_outlet: str = "From {outlet}."
+    certificate: str = "Rated {certificate}."
+    runtime: str = "Running time: {runtime}."
+    rating: str = "Verdict: {rating}."
+    transitions: tuple[str, ...] = (
+        "Next up.",
+        "On to the next review.",
+        "Here is another take.",
+        "And now, another review.",
+        "Moving on.",
+        "Let's turn to the next one.",
+    )
+    final_transitions: tuple[str, ...] = ("And finally.", "Last but not least.")
+    outro: str = "That's all for this episode of {show}. Thanks for listening."
+    source: Path | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +125,19 @@ class Settings:
     bitrate_kbps: int = 96
     loudness_lufs: float = -16.0
     sample_rate: int = 44100
-    host: VoiceProfile = field(default_factory=lambda: VoiceProfile("host", rate=165))
-    narrator: VoiceProfile = field(
-        default_factory=lambda: VoiceProfile("narrator", rate=160, pitch=42)
+    host: VoiceProfile = field(
+        default_factory=lambda: VoiceProfile(
+            "host", voice="en-us+m3", rate=170, pitch=68
+        )
     )
-    pauses: Pauses = field(default_factory=Pauses)
+    narrator: VoiceProfile = field(
+        default_factory=lambda: VoiceProfile("narrator", rate=160, pitch=40)
+    )
+    templates: Templates = field(default_factory=Templates)
+    voices_dir: Path | None = None
+    music: Path | None = None
+    cover: Path | None = None
+    track: int | None = None
     synth_timeout_s: float = 30.0
     synth_retries: int = 3
     use_nltk_data: bool = True
@@ -69,51 +150,198 @@ class Settings:
         day = self.episode_date
         return self.title or f"{self.show}, {day:%B} {day.day}, {day.year}"
 
+    def voice(self, speaker: str) -> VoiceProfile:
+        """The profile for a script speaker (``host`` or ``narrator``)."""
+        return self.narrator if speaker == self.narrator.name else self.host
+
+
+# --- voice profiles --------------------------------------------------------------
 
 _PROFILE_TYPES: dict[str, type] = {
     "voice": str,
+    "language": str,
+    "variant": str,
     "rate": int,
     "pitch": int,
     "volume": float,
+    "pauses": dict,
 }
 _PROFILE_RANGES: dict[str, tuple[float, float]] = {
     "rate": (80, 450),
     "pitch": (0, 99),
     "volume": (0.0, 1.0),
 }
+_PAUSE_KEYS = {f.name.removesuffix("_ms"): f.name for f in fields(Pauses)}
+_VARIANT = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+
+
+def _typed(path: Path, key: str, value: Any, expected: type) -> Any:
+    """``value`` checked against ``expected`` (TOML ints count as floats)."""
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, expected) or isinstance(value, bool):
+        name = "table" if expected is dict else expected.__name__
+        raise ConfigError(f"{path}: key {key!r} must be {name}")
+    bounds = _PROFILE_RANGES.get(key)
+    # NaN fails every comparison, so it is caught here too.
+    if bounds is not None and not bounds[0] <= cast(float, value) <= bounds[1]:
+        low, high = bounds
+        raise ConfigError(f"{path}: key {key!r} must be between {low:g} and {high:g}")
+    return value
+
+
+def _load_pauses(path: Path, table: dict[str, Any], base: Pauses) -> Pauses:
+    changes: dict[str, int] = {}
+    for key, value in table.items():
+        name = _PAUSE_KEYS.get(key)
+        if name is None:
+            known = ", ".join(_PAUSE_KEYS)
+            raise ConfigError(f"{path}: unknown key 'pauses.{key}' (known: {known})")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{path}: key 'pauses.{key}' must be int (milliseconds)")
+        if not 0 <= value <= MAX_PAUSE_MS:
+            raise ConfigError(
+                f"{path}: key 'pauses.{key}' must be between 0 and {MAX_PAUSE_MS} ms"
+            )
+        changes[name] = value
+    return replace(base, **changes)
 
 
 def load_voice_profile(path: Path, base: VoiceProfile) -> VoiceProfile:
-    """Read one ``voices/NAME.toml`` over ``base``; errors name the file and key."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read voice profile ({exc})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
-    changes: dict[str, Any] = {}
+    """Read one ``voices/NAME.toml`` over ``base``; errors name the file and key.
+
+    The voice is either ``voice`` (an engine id or name) or ``language`` with an
+    optional ``variant``; a ``variant`` alone keeps the base voice's language.
+    """
+    data = _read_toml(path, "voice profile")
+    changes: dict[str, Any] = {"source": path}
     for key, value in data.items():
         expected = _PROFILE_TYPES.get(key)
         if expected is None:
             known = ", ".join(_PROFILE_TYPES)
             raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, expected) or isinstance(value, bool):
-            raise ConfigError(f"{path}: key {key!r} must be {expected.__name__}")
-        bounds = _PROFILE_RANGES.get(key)
-        if (
-            bounds is not None
-            and not bounds[0] <= float(cast(float, value)) <= bounds[1]
-        ):
-            low, high = bounds
-            raise ConfigError(
-                f"{path}: key {key!r} must be between {low:g} and {high:g}"
-            )
-        if key == "voice" and not str(value).strip():
-            raise ConfigError(f"{path}: key 'voice' must not be empty")
-        changes[key] = value
+        value = _typed(path, key, value, expected)
+        if expected is str and not value.strip():
+            raise ConfigError(f"{path}: key {key!r} must not be empty")
+        if key == "pauses":
+            changes["pauses"] = _load_pauses(path, value, base.pauses)
+        elif key not in ("voice", "language", "variant"):
+            changes[key] = value
+    if "voice" in data and "language" in data:
+        raise ConfigError(f"{path}: key 'language': give either 'voice' or 'language'")
+    variant = data.get("variant")
+    if variant is not None and not _VARIANT.fullmatch(variant):
+        raise ConfigError(f"{path}: key 'variant' must be a name like 'm3' or 'f2'")
+    voice = str(data.get("voice") or data.get("language") or base.voice).strip()
+    if variant is not None:
+        voice = f"{voice.partition('+')[0]}+{variant}"
+    changes["voice"] = voice
     return replace(base, **changes)
+
+
+def profile_paths(folder: Path) -> tuple[Path, ...]:
+    """Every voice profile file in ``folder`` (``templates.toml`` is not one)."""
+    if not folder.is_dir():
+        return ()
+    return tuple(p for p in sorted(folder.glob("*.toml")) if p.name != TEMPLATES_FILE)
+
+
+def find_profile(settings: Settings, name: str) -> VoiceProfile:
+    """The profile called ``name``: host, narrator or another ``voices/NAME.toml``."""
+    if name == settings.host.name:
+        return settings.host
+    if name == settings.narrator.name:
+        return settings.narrator
+    folder = settings.voices_dir
+    if not _VARIANT.fullmatch(name):  # a bare file name, never a path
+        raise ConfigError(
+            f"voice profile name {name!r} must be letters, digits, - or _"
+        )
+    path = folder / f"{name}.toml" if folder else None
+    if path is None or not path.is_file() or path.name == TEMPLATES_FILE:
+        known = ["host", "narrator"]
+        if folder:
+            known += [p.stem for p in profile_paths(folder) if p.stem not in known]
+        raise ConfigError(f"no voice profile {name!r} (known: {', '.join(known)})")
+    return load_voice_profile(path, VoiceProfile(name))
+
+
+# --- templates -------------------------------------------------------------------
+
+_SAMPLE_VALUES: dict[str, object] = {
+    "show": "Show",
+    "title": "Title",
+    "date": "Monday, January 1, 2024",
+    "weekday": "Monday",
+    "count": "two",
+    "reviews": "two reviews",
+    "number": "one",
+    "total": "two",
+    "critic": "A. Critic",
+    "outlet": "The Paper",
+    "certificate": "P G 13",
+    "runtime": "one hour and 52 minutes",
+    "minutes": 112,
+    "rating": "four stars",
+}
+
+
+def check_template(path: Path | str, key: str, text: str) -> str:
+    """Raise ConfigError unless ``text`` formats with ``key``'s placeholders only."""
+    allowed = TEMPLATE_FIELDS[key]
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: key {key!r}: bad format string ({exc})") from exc
+    for _literal, name, _spec, _conversion in parsed:
+        if name is not None and name not in allowed:
+            raise ConfigError(
+                f"{path}: key {key!r}: unknown placeholder {{{name}}} "
+                f"(allowed: {', '.join('{' + a + '}' for a in allowed)})"
+            )
+    try:
+        text.format_map(_SAMPLE_VALUES)
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ConfigError(f"{path}: key {key!r}: bad format string ({exc})") from exc
+    return text
+
+
+def load_templates(path: Path, base: Templates | None = None) -> Templates:
+    """Read a templates TOML file over ``base`` (the built-in defaults)."""
+    base = base or Templates()
+    data = _read_toml(path, "templates")
+    changes: dict[str, Any] = {"source": path}
+    for key, value in data.items():
+        if key not in TEMPLATE_FIELDS:
+            known = ", ".join(TEMPLATE_FIELDS)
+            raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
+        if key.endswith("transitions"):
+            if not isinstance(value, list) or not all(
+                isinstance(item, str) and item.strip() for item in value
+            ):
+                raise ConfigError(
+                    f"{path}: key {key!r} must be a list of non-empty strings"
+                )
+            changes[key] = tuple(check_template(path, key, item) for item in value)
+            continue
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: key {key!r} must be str")
+        if key in _REQUIRED_TEMPLATES and not value.strip():
+            raise ConfigError(f"{path}: key {key!r} must not be empty")
+        changes[key] = check_template(path, key, value)
+    return replace(base, **changes)
+
+
+# --- the one place where precedence is applied -----------------------------------
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -147,13 +375,15 @@ def build_settings(
     overrides: Mapping[str, Any] | None = None,
     *,
     voices_dir: Path | None = None,
+    templates_path: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Resolve defaults < voices/*.toml < DIGEST_* env < ``overrides`` (the flags).
 
     ``overrides`` holds only the flags the user actually gave (None values are
     ignored). ``voices_dir`` defaults to ``DIGEST_VOICES`` or ``./voices`` when it
-    exists.
+    exists; its ``host.toml``, ``narrator.toml`` and ``templates.toml`` are read.
+    ``templates_path`` (``--templates``) replaces ``voices/templates.toml``.
     """
     env = os.environ if env is None else env
     settings = Settings()
@@ -161,12 +391,19 @@ def build_settings(
     if voices_dir is not None and not folder.is_dir():
         raise ConfigError(f"{folder}: voices folder not found")
     if folder.is_dir():
+        settings = replace(settings, voices_dir=folder)
         host, narrator = folder / "host.toml", folder / "narrator.toml"
         if host.is_file():
             settings = replace(settings, host=load_voice_profile(host, settings.host))
         if narrator.is_file():
             narrator_profile = load_voice_profile(narrator, settings.narrator)
             settings = replace(settings, narrator=narrator_profile)
+        if templates_path is None and (folder / TEMPLATES_FILE).is_file():
+            templates_path = folder / TEMPLATES_FILE
+    if templates_path is not None:
+        if not templates_path.is_file():
+            raise ConfigError(f"{templates_path}: templates file not found")
+        settings = replace(settings, templates=load_templates(templates_path))
     settings = replace(settings, **_env_overrides(env))
     names = {f.name for f in fields(Settings)}
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -187,3 +424,5 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("loudness target must be between -30 and -10 LUFS")
     if not settings.show.strip():
         raise ConfigError("the show name must not be empty")
+    if settings.track is not None and not 1 <= settings.track <= 9999:
+        raise ConfigError("track number must be between 1 and 9999")

@@ -36,10 +36,11 @@ def run_doctor(settings: Settings) -> DoctorReport:
         english = [v for v in ids if "/en" in v or v.startswith("en")]
         lines.append(f"voices: {len(ids)} available; English: {', '.join(english)}")
         for profile in (settings.host, settings.narrator):
-            resolved = synth.resolve(profile.voice)
+            resolved = synth.check(profile)
+            origin = profile.source or "built-in"
             lines.append(
                 f"  {profile.name}: {profile.voice} → {resolved}, {profile.rate} wpm, "
-                f"pitch {profile.pitch}, volume {profile.volume}"
+                f"pitch {profile.pitch}, volume {profile.volume} ({origin})"
             )
     except DigestError as exc:
         ok = False

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     ENCODE = 6
     OUTPUT = 7
     CONFIG = 8
+    NETWORK = 9
     INTERRUPTED = 130
 
 
@@ -69,3 +70,9 @@ class ConfigError(DigestError):
     """A setting or voice profile is invalid."""
 
     exit_code = ExitCode.CONFIG
+
+
+class NetworkError(DigestError):
+    """A URL the user gave cannot be fetched (no answer, HTTP error, too large)."""
+
+    exit_code = ExitCode.NETWORK

@@ -1,142 +1,413 @@
-"""Reading reviews: paths → :class:`Review` records.
+"""Reading reviews: paths, folders, URLs and stdin → :class:`Review` records.
 
-In: files and folders given by the user (``.txt`` and ``.md``; a folder is read
-non-recursively, sorted by name). Out: one Review per file with its title and text.
-Text is decoded as UTF-8 (a BOM is dropped), falling back to cp1252; empty, binary
-and unreadable files raise :class:`InputError` naming the file. Writes nothing.
+In: what the user named. A file is read by its suffix (text and Markdown with
+optional YAML front matter, HTML pages, JSON/JSON Lines/CSV/TSV collections,
+RSS/Atom feeds; anything else is sniffed); a folder is read non-recursively in name
+order; ``-`` is one document from stdin; an ``http(s)://`` URL is downloaded once
+(the only network use). Out: the reviews in that order, each with its detected
+language, duplicates (same text) dropped with a warning.
+
+Errors: a path the user named that cannot be used raises :class:`InputError`
+(:class:`NetworkError` for URLs); inside a folder a bad file is logged as a
+one-line warning and skipped; nothing usable at all is an InputError. Writes
+nothing. The readers for each format live in :mod:`digest.sources`.
 """
 
+import hashlib
+import logging
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
+from typing import BinaryIO, Literal
 
 from .errors import InputError
 from .models import Review
+from .sources.encoding import decode_declared, decode_text, sniff_charset
+from .sources.feeds import feed_reviews
+from .sources.fetch import fetch, human_size, is_url
+from .sources.language import detect_language
+from .sources.options import IngestOptions, parse_field_specs
+from .sources.page import page_review
+from .sources.records import (
+    csv_records,
+    json_records,
+    jsonl_records,
+    record_reviews,
+)
+from .sources.text import (
+    MAX_TITLE_CHARS,
+    guess_title,
+    text_review,
+    title_from_stem,
+)
 
-REVIEW_SUFFIXES = (".txt", ".md")
-MAX_TITLE_CHARS = 120
+__all__ = [
+    "MAX_TITLE_CHARS",
+    "REVIEW_SUFFIXES",
+    "STDIN",
+    "IngestOptions",
+    "collect_paths",
+    "decode_text",
+    "guess_title",
+    "ingest",
+    "parse_field_specs",
+    "read_review",
+    "read_reviews",
+    "title_from_stem",
+]
 
-# An ATX heading; a closing run of "#" counts only after a space ("# C#" is "C#").
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
-_SETEXT_RULE = re.compile(r"^\s*(=+|-+)\s*$")
-# A quoted run of capitalised words, e.g. “La La Land” or "Whiplash".
-_QUOTED_TITLE = re.compile(r"[\"“‘]([A-Z0-9][^\"“”‘’\n]{0,60}?)[,.!?]?[\"”’]")
-# File-name noise: a leading sort number and a trailing content hash.
-_STEM_NUMBER = re.compile(r"^\d+[\s._-]*")
-_STEM_HASH = re.compile(r"[\s._-]*[0-9a-f]{8,}$", re.IGNORECASE)
+log = logging.getLogger("digest")
+
+Kind = Literal["text", "page", "feed", "json", "jsonl", "csv", "tsv"]
+
+SUFFIX_KINDS: Mapping[str, Kind] = MappingProxyType(
+    {
+        ".txt": "text",
+        ".md": "text",
+        ".markdown": "text",
+        ".html": "page",
+        ".htm": "page",
+        ".xhtml": "page",
+        ".json": "json",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".csv": "csv",
+        ".tsv": "tsv",
+        ".xml": "feed",
+        ".rss": "feed",
+        ".atom": "feed",
+    }
+)
+REVIEW_SUFFIXES = tuple(SUFFIX_KINDS)
+STDIN = "-"
+
+# Read caps. A review is a few thousand words; 1 MiB of text is ~150,000 words, so
+# a bigger file is a log or a dump and only its start is used. Pages carry markup
+# and scripts; collections hold many reviews and cannot be cut without breaking.
+MAX_TEXT_BYTES = 1 << 20
+MAX_PAGE_BYTES = 8 << 20
+MAX_COLLECTION_BYTES = 64 << 20
+# What one review may keep after extraction (the summarizer's graph grows with the
+# square of the sentence count).
+MAX_REVIEW_CHARS = 200_000
+MIN_REVIEW_WORDS = 5
+
+_LIMITS: Mapping[Kind, int] = MappingProxyType(
+    {
+        "text": MAX_TEXT_BYTES,
+        "page": MAX_PAGE_BYTES,
+        "feed": MAX_COLLECTION_BYTES,
+        "json": MAX_COLLECTION_BYTES,
+        "jsonl": MAX_COLLECTION_BYTES,
+        "csv": MAX_COLLECTION_BYTES,
+        "tsv": MAX_COLLECTION_BYTES,
+    }
+)
+# Typer hands URLs over as Paths, which fold "//" into "/".
+_FOLDED_URL = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """One thing to read: a file, a URL or stdin; ``strict`` if the user named it."""
+
+    path: Path | None = None
+    url: str | None = None
+    strict: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.url or (str(self.path) if self.path else "<stdin>")
+
+
+def _targets(items: Iterable[Path | str]) -> list[_Target]:
+    """Expand folders into their review files; keep the order the user gave."""
+    found: list[_Target] = []
+    for item in items:
+        text = str(item)
+        if text == STDIN:
+            found.append(_Target())
+            continue
+        try:
+            found.extend(_expand(text, Path(item)))
+        except (OSError, ValueError) as exc:  # unreadable folder, NUL in a name
+            reason = exc.strerror if isinstance(exc, OSError) else None
+            raise InputError(
+                f"{text!r}: cannot use this path ({reason or exc})"
+            ) from exc
+    if not found:
+        raise InputError("no review files given")
+    unique: dict[object, _Target] = {}
+    for target in found:
+        key = target.path.resolve() if target.path else target.url
+        earlier = unique.get(key)
+        if earlier is None:
+            unique[key] = replace(target, path=target.path and target.path.resolve())
+        elif target.strict and not earlier.strict:
+            unique[key] = replace(earlier, strict=True)
+    return list(unique.values())
+
+
+def _expand(text: str, path: Path) -> list[_Target]:
+    """One command-line argument → the targets it names."""
+    if is_url(text) or (_FOLDED_URL.match(text) and not path.exists()):
+        return [_Target(url=_FOLDED_URL.sub(r"\1://", text))]
+    if path.is_dir():
+        inside = sorted(
+            p
+            for p in path.iterdir()
+            if p.is_file()
+            and p.suffix.lower() in SUFFIX_KINDS
+            and not p.name.startswith(".")
+        )
+        if not inside:
+            raise InputError(
+                f"{path}: no reviews in this folder (looked for "
+                f"{', '.join(REVIEW_SUFFIXES)})"
+            )
+        return [_Target(path=p, strict=False) for p in inside]
+    if path.is_file():
+        return [_Target(path=path)]
+    if path.exists():
+        raise InputError(f"{path}: not a regular file")
+    raise InputError(f"{path}: no such file or folder")
 
 
 def collect_paths(paths: Sequence[Path]) -> list[Path]:
-    """Expand folders into their review files; keep the order the user gave."""
-    if not paths:
-        raise InputError("no review files given")
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file()
-                and p.suffix.lower() in REVIEW_SUFFIXES
-                and not p.name.startswith(".")
-            )
-            if not inside:
-                raise InputError(f"{path}: no .txt or .md reviews in this folder")
-            found.extend(inside)
-        elif path.is_file():
-            found.append(path)
-        elif path.exists():
-            raise InputError(f"{path}: not a regular file")
-        else:
-            raise InputError(f"{path}: no such file or folder")
-    unique: dict[Path, None] = {}
-    for path in found:
-        unique.setdefault(path.resolve(), None)
-    return list(unique)
+    """Expand folders into their review files (resolved); keep the given order."""
+    return [t.path for t in _targets(paths) if t.path is not None]
 
 
-def decode_text(data: bytes, source: Path) -> str:
-    """Bytes → text: UTF-8 (BOM dropped), else cp1252; refuse binary data."""
-    if b"\x00" in data[:8192]:
-        raise InputError(f"{source}: looks like a binary file, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+def ingest(
+    paths: Iterable[Path | str],
+    options: IngestOptions | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+) -> tuple[Review, ...]:
+    """Read every review under ``paths`` (files, folders, URLs, ``-`` for stdin)."""
+    options = options or IngestOptions()
+    paths = list(paths)
+    targets = _targets(paths)
+    reviews: list[Review] = []
+    skipped = 0
+    for target in targets:
         try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{source}: not UTF-8 or cp1252 text ({exc.reason})"
-            ) from exc
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > max(8, len(text) // 100):
-        raise InputError(f"{source}: looks like a binary file, not text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+            reviews.extend(_read_target(target, options, stdin))
+        except InputError as exc:
+            if target.strict:
+                raise
+            log.warning("%s; skipped", exc)
+            skipped += 1
+    unique = _drop_duplicates(reviews)
+    if not unique:
+        where = ", ".join(str(p) for p in paths)
+        raise InputError(
+            f"{where}: no usable reviews ({skipped} file(s) skipped, see warnings)"
+        )
+    return tuple(unique)
 
 
-def _heading(lines: list[str]) -> tuple[str | None, int]:
-    """Return a heading found at the top and how many lines it spans."""
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
-        return None, 0
-    line = lines[first].strip()
-    match = _MD_HEADING.match(line)
-    if match:
-        return match.group(1).strip(), first + 1
-    if first + 1 < len(lines) and _SETEXT_RULE.match(lines[first + 1]):
-        return line, first + 2
-    # A plain-text title: a short first line without closing punctuation,
-    # followed by a blank line.
-    followed_by_blank = first + 1 >= len(lines) or not lines[first + 1].strip()
-    if (
-        followed_by_blank
-        and first + 1 < len(lines)
-        and len(line) <= MAX_TITLE_CHARS
-        and len(line.split()) <= 12
-        and not line.endswith((".", "!", "?", ":", ";", ",", "”", '"'))
-    ):
-        return line, first + 1
-    return None, 0
+def read_reviews(path: Path, options: IngestOptions | None = None) -> list[Review]:
+    """Every review in one file (one for text and pages, many for collections)."""
+    return _read_target(_Target(path=path), options or IngestOptions(), None)
 
 
-def guess_title(text: str) -> str | None:
-    """The most-quoted capitalised phrase in the text (usually the film's name)."""
-    counts = Counter(
-        m.group(1).strip() for m in _QUOTED_TITLE.finditer(text) if m.group(1).strip()
-    )
-    if not counts:
-        return None
-    title, hits = counts.most_common(1)[0]
-    return title if hits >= 2 else None
+def read_review(path: Path, options: IngestOptions | None = None) -> Review:
+    """The (first) review in one file."""
+    return read_reviews(path, options)[0]
 
 
-def title_from_stem(stem: str) -> str | None:
-    """A readable title from a file name, or None if the name is just an id."""
-    name = _STEM_HASH.sub("", _STEM_NUMBER.sub("", stem))
-    name = re.sub(r"[_-]+", " ", name).strip()
-    if not re.search(r"[A-Za-z]{2,}", name):
-        return None
-    return name if any(ch.isupper() for ch in name) else name.title()
+def _read_target(
+    target: _Target, options: IngestOptions, stdin: BinaryIO | None
+) -> list[Review]:
+    """Read, parse and finish the reviews of one target."""
+    if target.url is not None:
+        download = fetch(
+            target.url,
+            timeout_s=options.timeout_s,
+            max_bytes=options.max_download_bytes,
+        )
+        kind = _sniff(download.data) or _kind_for_type(download.content_type)
+        reviews = _parse(
+            download.data,
+            kind,
+            Path(download.url),
+            options,
+            url=download.url,
+            content_type=download.content_type,
+            charset=download.charset,
+        )
+        return [
+            _finish(replace(r, url=r.url or download.url), kind, options)
+            for r in reviews
+        ]
+    if target.path is None:
+        source = Path("<stdin>")
+        data = _read_stream(stdin or sys.stdin.buffer, source)
+        kind = _sniff(data) or "text"
+    else:
+        source = target.path
+        known = SUFFIX_KINDS.get(source.suffix.lower())
+        data = _read_file(source, _LIMITS[known] if known else MAX_COLLECTION_BYTES)
+        kind = known or _sniff(data) or "text"
+    return [_finish(r, kind, options) for r in _parse(data, kind, source, options)]
 
 
-def read_review(path: Path) -> Review:
-    """Read one review file into a Review (title from heading, name or text)."""
+def _read_file(path: Path, limit: int) -> bytes:
+    """The file's bytes, or its first ``limit + 1`` bytes when it is larger."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    text = decode_text(data, path)
-    lines = text.split("\n")
-    heading, used = _heading(lines)
-    body = "\n".join(lines[used:]).strip()
-    if not body:
-        what = "only a title" if heading else "empty"
-        raise InputError(f"{path}: review is {what}, nothing to summarize")
-    title = heading or title_from_stem(path.stem) or guess_title(body) or path.stem
-    return Review(source=path, title=title[:MAX_TITLE_CHARS], text=body)
 
 
-def ingest(paths: Iterable[Path]) -> tuple[Review, ...]:
-    """Read every review under ``paths``."""
-    return tuple(read_review(p) for p in collect_paths(list(paths)))
+def _read_stream(stream: BinaryIO, source: Path) -> bytes:
+    try:
+        return stream.read(MAX_COLLECTION_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _sniff(data: bytes) -> Kind | None:
+    """Recognise a feed, page or JSON document by its first characters."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<?xml"):
+        if b"<html" in head and not re.search(rb"<(rss|feed|rdf:rdf)\b", head):
+            return "page"
+        return "feed"
+    if re.match(rb"<(rss|feed|rdf:rdf)\b", head):
+        return "feed"
+    if re.match(rb"<(!doctype html|html|head|body)\b", head):
+        return "page"
+    if head.startswith((b"{", b"[")):
+        return "json"
+    return None
+
+
+def _kind_for_type(content_type: str) -> Kind:
+    """What a server's Content-Type says the body is (text when unsure)."""
+    if content_type in {"text/html", "application/xhtml+xml"}:
+        return "page"
+    if content_type.endswith(("rss+xml", "atom+xml", "/xml", "rdf+xml")):
+        return "feed"
+    if content_type in {"application/x-ndjson", "application/jsonl"}:
+        return "jsonl"
+    if content_type.endswith("json"):
+        return "json"
+    if content_type == "text/csv":
+        return "csv"
+    if content_type == "text/tab-separated-values":
+        return "tsv"
+    return "text"
+
+
+def _parse(
+    data: bytes,
+    kind: Kind,
+    source: Path,
+    options: IngestOptions,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    charset: str | None = None,
+) -> list[Review]:
+    """Bytes of one document → its reviews (not yet finished)."""
+    limit = _LIMITS[kind]
+    truncated = len(data) > limit
+    if truncated and kind not in ("text", "page"):
+        raise InputError(f"{source}: larger than the {human_size(limit)} limit")
+    if truncated:
+        log.warning(
+            "%s: larger than %s; only the start is read", source, human_size(limit)
+        )
+        data = data[:limit]
+    if kind == "feed":
+        return feed_reviews(data, source, content_type=content_type)
+    if kind == "page":
+        html = decode_declared(
+            data, charset or sniff_charset(data), source, truncated=truncated
+        )
+        return [page_review(html, source, url)]
+    text = decode_text(data, source, truncated=truncated)
+    if kind == "text":
+        if truncated:
+            text = _cut(text, len(text))
+        return [text_review(text, source, name_is_title=source.name != "<stdin>")]
+    if kind == "json":
+        if source.suffix.lower() != ".json":  # sniffed: "[Spoilers]" is still text
+            try:
+                return record_reviews(
+                    json_records(text, source), source, options.fields
+                )
+            except InputError:
+                return [text_review(text, source, name_is_title=False)]
+        return record_reviews(json_records(text, source), source, options.fields)
+    if kind == "jsonl":
+        return record_reviews(jsonl_records(text, source), source, options.fields)
+    delimiter = "\t" if kind == "tsv" else None
+    return record_reviews(csv_records(text, source, delimiter), source, options.fields)
+
+
+def _finish(review: Review, kind: Kind, options: IngestOptions) -> Review:
+    """Cap the text, warn about tiny reviews, settle the language."""
+    text = review.text
+    if len(text) > MAX_REVIEW_CHARS:
+        log.warning(
+            "%s: %r is longer than %d characters; only the start is read",
+            review.source,
+            review.title,
+            MAX_REVIEW_CHARS,
+        )
+        text = _cut(text, MAX_REVIEW_CHARS)
+    words = len(text.split())
+    if words < MIN_REVIEW_WORDS:
+        log.warning(
+            "%s: %r has only %d word(s); its summary will be that short",
+            review.source,
+            review.title,
+            words,
+        )
+    language = review.language
+    # Pages and feeds declare a site-wide language that is often wrong for one
+    # article, so the text decides; front matter and records are the user's word.
+    if options.detect_language and (language is None or kind in ("page", "feed")):
+        language = detect_language(text) or language
+    return replace(review, text=text, language=language)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a paragraph, line or sentence end."""
+    head = text[:limit]
+    floor = limit * 3 // 4
+    for mark in ("\n\n", "\n", ". "):
+        at = head.rfind(mark, floor)
+        if at > 0:
+            return head[: at + len(mark)].strip()
+    return head.strip()
+
+
+def _drop_duplicates(reviews: list[Review]) -> list[Review]:
+    """Keep the first of reviews whose text is the same (ignoring case and spacing)."""
+    first: dict[str, Review] = {}
+    kept: list[Review] = []
+    for review in reviews:
+        key = hashlib.sha256(
+            " ".join(review.text.split()).casefold().encode("utf-8", "surrogatepass")
+        ).hexdigest()
+        if key in first:
+            earlier = first[key]
+            log.warning(
+                "%s: %r has the same text as %r (%s); skipped",
+                review.source,
+                review.title,
+                earlier.title,
+                earlier.source,
+            )
+            continue
+        first[key] = review
+        kept.append(review)
+    return kept

@@ -1,8 +1,10 @@
 """The pipeline: the one module that knows the stage order.
 
-paths → ingest → summarize → script → speak → stitch → publish → MP3. Each stage is
-a function over the frozen records in :mod:`digest.models`; this module wires them
-together, owns the temporary work folder and reports progress through ``logging``.
+paths → ingest → summarize → script → speak → stitch (→ music) → publish → MP3.
+Each stage is a function over the frozen records in :mod:`digest.models`; this
+module wires them together, owns the temporary work folder and reports progress
+through ``logging``. Also here: the dry run (:func:`plan_episode`, no engine), the
+voice preview (:func:`say`) and the voice listing (:func:`list_voices`).
 """
 
 import logging
@@ -12,16 +14,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings
-from .deps import Engines, preflight
-from .errors import InputError
+from .config import Settings, VoiceProfile, find_profile, load_voice_profile
+from .config import profile_paths as voice_profile_paths
+from .deps import Engines, find_ffmpeg, preflight, prepare_espeak
+from .errors import InputError, UsageError
 from .ingest import ingest
-from .models import Episode, Script, Summary
+from .models import Episode, Line, LineKind, Script, Summary
 from .nlp import TextTools, load_text_tools
-from .publish import publish
-from .script import write_script
-from .speak import Pyttsx3Synthesizer, Synthesizer, render_clips, speaker_voice
-from .stitch import stitch
+from .publish import (
+    CoverArt,
+    check_music,
+    decode_music,
+    export_audio,
+    publish,
+    read_cover,
+)
+from .script import Timeline, estimate_timeline, speech_text, write_script
+from .speak import EngineVoice, Pyttsx3Synthesizer, Synthesizer, render_clips
+from .stitch import (
+    LEAD_IN_MS,
+    MUSIC_LEAD_MS,
+    MUSIC_TAIL_MS,
+    add_music,
+    music_seconds,
+    stitch,
+)
 from .summarize import summarize
 
 log = logging.getLogger("digest")
@@ -56,6 +73,41 @@ def summarize_paths(
     return summaries
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a build would say, and when, without any audio (``--dry-run``)."""
+
+    summaries: tuple[Summary, ...]
+    script: Script
+    timeline: Timeline
+
+
+def _framing(settings: Settings) -> tuple[int, int]:
+    """Silence (ms) before the first and after the last word: room for music."""
+    if settings.music is not None:
+        return MUSIC_LEAD_MS, MUSIC_TAIL_MS
+    return LEAD_IN_MS, 0
+
+
+def _spoken_summaries(paths: Sequence[Path], settings: Settings) -> tuple[Summary, ...]:
+    summaries = tuple(s for s in summarize_paths(paths, settings) if s.sentences)
+    if not summaries:
+        raise InputError("no review had any sentence to read")
+    return summaries
+
+
+def plan_episode(paths: Sequence[Path], settings: Settings) -> Plan:
+    """Summaries, script and estimated timings: no speech engine, no ffmpeg."""
+    if settings.music is not None and not settings.music.is_file():
+        raise InputError(f"{settings.music}: music file not found")
+    summaries = _spoken_summaries(paths, settings)
+    script = write_script(summaries, settings)
+    lead, tail = _framing(settings)
+    return Plan(
+        summaries, script, estimate_timeline(script, settings.voice, lead, tail)
+    )
+
+
 def build_episode(
     paths: Sequence[Path],
     settings: Settings,
@@ -75,9 +127,12 @@ def build_episode(
         clock = now
 
     engines = engines or preflight(settings.espeak, settings.ffmpeg)
-    summaries = tuple(s for s in summarize_paths(paths, settings) if s.sentences)
-    if not summaries:
-        raise InputError("no review had any sentence to read")
+    ffmpeg = engines.ffmpeg.path
+    # Files the user named are checked before minutes of work, not after.
+    cover: CoverArt | None = read_cover(settings.cover) if settings.cover else None
+    if settings.music is not None:
+        check_music(ffmpeg, settings.music)
+    summaries = _spoken_summaries(paths, settings)
     lap("summarize")
     script = write_script(summaries, settings)
     lines = script.lines
@@ -87,16 +142,86 @@ def build_episode(
     )
     with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
         work = Path(tmp)
-        clips = render_clips(
-            lines,
-            synth,
-            lambda speaker: speaker_voice(speaker, settings.host, settings.narrator),
-            work,
-            progress,
-        )
+        clips = render_clips(lines, synth, settings.voice, work, progress)
         lap("speak")
-        mix = stitch(clips, script.segments, work / "mix.wav")
+        lead, tail = _framing(settings)
+        mix = stitch(
+            clips, script.segments, work / "mix.wav", lead_in_ms=lead, tail_ms=tail
+        )
+        if settings.music is not None:
+            music = decode_music(
+                ffmpeg,
+                settings.music,
+                work / "music.wav",
+                mix.sample_rate,
+                music_seconds(mix) + 1,
+            )
+            mix = add_music(mix, music, work / "mix-music.wav")
         lap("stitch")
-        episode = publish(mix, engines.ffmpeg.path, settings, summaries)
+        episode = publish(mix, ffmpeg, settings, summaries, cover)
         lap("publish")
     return BuildResult(episode, script, summaries, tuple(timings), engines)
+
+
+@dataclass(frozen=True, slots=True)
+class SayResult:
+    """A voice preview: where it went, who spoke, how long."""
+
+    path: Path
+    profile: VoiceProfile
+    seconds: float
+
+
+def preview_voice(
+    text: str,
+    voice: str,
+    out: Path,
+    settings: Settings,
+    *,
+    synthesizer: Synthesizer | None = None,
+) -> SayResult:
+    """Speak ``text`` with the profile called ``voice`` into ``out`` (.wav/.mp3)."""
+    spoken = speech_text(text)
+    if not spoken:
+        raise InputError("nothing to say: the text is empty")
+    if out.suffix.lower() not in (".wav", ".mp3"):
+        raise UsageError(f"-o {out}: give a file name ending in .wav or .mp3")
+    profile = find_profile(settings, voice)
+    ffmpeg = None
+    if out.suffix.lower() == ".mp3":
+        ffmpeg = find_ffmpeg(settings.ffmpeg).path
+    if synthesizer is None:
+        prepare_espeak(settings.espeak)
+        synthesizer = Pyttsx3Synthesizer(
+            timeout=settings.synth_timeout_s, retries=settings.synth_retries
+        )
+    line = Line(profile.name, spoken, LineKind.SENTENCE, 0)
+    with tempfile.TemporaryDirectory(prefix="digest-say-") as tmp:
+        clip = synthesizer.synthesize(line, profile, Path(tmp) / "say.wav")
+        export_audio(clip.path, out, settings, ffmpeg)
+    return SayResult(out, profile, clip.seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceListing:
+    """The voice profiles in use or on disk, and what the engine offers."""
+
+    profiles: tuple[VoiceProfile, ...]
+    engine: tuple[EngineVoice, ...]
+    variants: tuple[str, ...]
+    resolved: tuple[str, ...]  # the engine id each profile maps to
+
+
+def list_voices(settings: Settings) -> VoiceListing:
+    """Every profile (host, narrator, other ``voices/*.toml``) and engine voice."""
+    profiles = [settings.host, settings.narrator]
+    if settings.voices_dir is not None:
+        for path in voice_profile_paths(settings.voices_dir):
+            if path.stem not in (settings.host.name, settings.narrator.name):
+                profiles.append(load_voice_profile(path, VoiceProfile(path.stem)))
+    prepare_espeak(settings.espeak)
+    synth = Pyttsx3Synthesizer(timeout=settings.synth_timeout_s)
+    resolved = tuple(synth.check(profile) for profile in profiles)
+    return VoiceListing(
+        tuple(profiles), tuple(synth.engine_voices()), synth.variants(), resolved
+    )

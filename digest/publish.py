@@ -1,21 +1,28 @@
 """Publishing: :class:`Mix` → the final MP3 :class:`Episode`.
 
-In: the stitched WAV and its chapter offsets. Out: the MP3 at the requested path
-(44.1 kHz mono, constant bitrate, 96 kbps by default) with ID3v2.4 tags (title,
-artist, album, date, genre, description) and CHAP/CTOC chapter frames. The MP3 is
-encoded to a temporary file beside the target, tagged, flushed, then renamed over
-it, so a failed build never leaves a broken episode or destroys the previous one.
+In: the stitched WAV, its chapter offsets and an optional cover image. Out: the MP3
+at the requested path (44.1 kHz mono, constant bitrate, 96 kbps by default) with
+ID3v2.4 tags (title, artist, album, date, genre, track, description, length, cover
+art) and CHAP/CTOC chapter frames. The MP3 is encoded to a temporary file beside
+the target, tagged, flushed, then renamed over it, so a failed build never leaves
+a broken episode or destroys the previous one. Also home to the other ffmpeg
+jobs: reading a music file, and encoding a voice preview.
 """
 
 import contextlib
+import logging
 import os
 import re
+import shutil
+import struct
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from mutagen.id3 import (
+    APIC,
     CHAP,
     COMM,
     CTOC,
@@ -24,13 +31,18 @@ from mutagen.id3 import (
     TCON,
     TDRC,
     TIT2,
+    TLEN,
     TPE1,
+    TRCK,
     CTOCFlags,
+    PictureType,
 )
 
 from .config import Settings
-from .errors import EncodeError, OutputError
+from .errors import EncodeError, InputError, OutputError
 from .models import Episode, Mix, Summary
+
+log = logging.getLogger("digest")
 
 ENCODE_TIMEOUT_S = 3600
 # The limiter's ceiling sits below the -1 dBTP target because MP3 encoding adds
@@ -144,22 +156,127 @@ def encode_command(
     ]  # fmt: skip
 
 
-def _description(summaries: tuple[Summary, ...]) -> str:
-    titles = "; ".join(s.review.title for s in summaries)
-    return f"{len(summaries)} reviews: {titles}" if summaries else "No reviews"
+def describe(summaries: tuple[Summary, ...]) -> str:
+    """The episode description: each review's title, critic and outlet."""
+    if not summaries:
+        return "No reviews"
+    items = []
+    for summary in summaries:
+        review = summary.review
+        credit = ", ".join(x for x in (review.critic, review.outlet) if x)
+        items.append(f"{review.title} ({credit})" if credit else review.title)
+    noun = "review" if len(summaries) == 1 else "reviews"
+    return f"{len(summaries)} {noun}: {'; '.join(items)}"
+
+
+# --- cover art -------------------------------------------------------------------
+
+# Apple Podcasts asks for square art between 1400 and 3000 pixels a side.
+COVER_MIN_PX = 1400
+COVER_MAX_PX = 3000
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# JPEG start-of-frame markers (baseline, progressive, …) carry the image size.
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE}
+
+
+@dataclass(frozen=True, slots=True)
+class CoverArt:
+    """A validated cover image, ready to embed as an APIC frame."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    source: str
+
+
+def _jpeg_markers(data: bytes) -> Iterator[tuple[int, int]]:
+    """(marker, offset of its payload) for each JPEG segment before the scan."""
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        yield marker, pos + 4
+        if marker == 0xDA or length < 2:  # start of scan: no more headers
+            return
+        pos += 2 + length
+
+
+def _image_size(data: bytes) -> tuple[str, int, int] | None:
+    """(mime, width, height) of a PNG or JPEG, or None if it is neither."""
+    if data.startswith(_PNG_MAGIC) and data[12:16] == b"IHDR" and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return "image/png", width, height
+    if data.startswith(b"\xff\xd8\xff"):
+        for marker, at in _jpeg_markers(data):
+            if marker in _JPEG_SOF and at + 5 <= len(data):
+                height, width = struct.unpack(">HH", data[at + 1 : at + 5])
+                return "image/jpeg", width, height
+    return None
+
+
+def cover_from_bytes(data: bytes, source: str) -> CoverArt:
+    """Check image bytes are a PNG or JPEG with a size; warn if Apple would object."""
+    found = _image_size(data)
+    if found is None or found[1] == 0 or found[2] == 0:
+        raise InputError(f"{source}: cover art must be a PNG or JPEG image")
+    mime, width, height = found
+    if width != height or not COVER_MIN_PX <= width <= COVER_MAX_PX:
+        log.warning(
+            "%s: cover art is %dx%d; podcast directories want a square "
+            "%d-%d pixels a side",
+            source, width, height, COVER_MIN_PX, COVER_MAX_PX,
+        )  # fmt: skip
+    return CoverArt(data, mime, width, height, source)
+
+
+def read_cover(path: Path) -> CoverArt:
+    """Read and validate ``--cover FILE``; problems are InputErrors naming it."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: cover art not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: cover art is a folder, not an image") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read cover art ({exc.strerror})") from exc
+    return cover_from_bytes(data, str(path))
+
+
+# --- tags --------------------------------------------------------------------------
 
 
 def write_tags(
-    path: Path, mix: Mix, settings: Settings, summaries: tuple[Summary, ...]
+    path: Path,
+    mix: Mix,
+    settings: Settings,
+    summaries: tuple[Summary, ...],
+    cover: CoverArt | None = None,
 ) -> None:
-    """ID3v2.4 text tags plus one CHAP frame per segment and a CTOC listing them."""
+    """ID3v2.4 text tags, cover art, one CHAP frame per segment and a CTOC."""
     tags = ID3()
     tags.add(TIT2(encoding=3, text=settings.episode_title))
     tags.add(TPE1(encoding=3, text=settings.artist))
     tags.add(TALB(encoding=3, text=settings.show))
     tags.add(TDRC(encoding=3, text=settings.episode_date.isoformat()))
     tags.add(TCON(encoding=3, text="Podcast"))
-    tags.add(COMM(encoding=3, lang="eng", desc="", text=_description(summaries)))
+    tags.add(TLEN(encoding=3, text=str(round(mix.seconds * 1000))))
+    if settings.track is not None:
+        tags.add(TRCK(encoding=3, text=str(settings.track)))
+    tags.add(COMM(encoding=3, lang="eng", desc="", text=describe(summaries)))
+    if cover is not None:
+        tags.add(
+            APIC(
+                encoding=3,
+                mime=cover.mime,
+                type=PictureType.COVER_FRONT,
+                desc="Cover",
+                data=cover.data,
+            )
+        )
     ids = [f"chp{i}" for i in range(len(mix.chapters))]
     for element_id, chapter in zip(ids, mix.chapters, strict=True):
         tags.add(
@@ -181,11 +298,11 @@ def write_tags(
     tags.save(str(path), v2_version=4, v1=0)
 
 
-def _temp_beside(target: Path) -> Path:
+def _temp_beside(target: Path, suffix: str) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=".part.mp3", dir=target.parent
+            prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent
         )
     except OSError as exc:
         raise OutputError(
@@ -195,13 +312,13 @@ def _temp_beside(target: Path) -> Path:
     return Path(name)
 
 
-def _encode_leveled(mix: Mix, ffmpeg: Path, out: Path, settings: Settings) -> Loudness:
+def _encode_leveled(wav: Path, ffmpeg: Path, out: Path, settings: Settings) -> Loudness:
     """Encode at the planned gain; if the encoder shifted loudness, correct once."""
     goal = settings.loudness_lufs
-    plan = plan_gain(ffmpeg, mix.wav, goal + MP3_LOSS_LU, settings.sample_rate)
+    plan = plan_gain(ffmpeg, wav, goal + MP3_LOSS_LU, settings.sample_rate)
     gain = plan.gain_db
     for attempt in range(2):
-        args = encode_command(ffmpeg, mix.wav, out, settings, gain)
+        args = encode_command(ffmpeg, wav, out, settings, gain)
         _ffmpeg(args, "encode the episode")
         loudness = measure_loudness(ffmpeg, out)
         if attempt or abs(loudness.integrated - goal) <= 2 * LOUDNESS_TOLERANCE_LU:
@@ -210,26 +327,38 @@ def _encode_leveled(mix: Mix, ffmpeg: Path, out: Path, settings: Settings) -> Lo
     return loudness
 
 
+def _place(tmp: Path, target: Path) -> None:
+    """Flush ``tmp`` and rename it over ``target`` (atomic on one filesystem)."""
+    try:
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+
+
 def publish(
-    mix: Mix, ffmpeg: Path, settings: Settings, summaries: tuple[Summary, ...]
+    mix: Mix,
+    ffmpeg: Path,
+    settings: Settings,
+    summaries: tuple[Summary, ...],
+    cover: CoverArt | None = None,
 ) -> Episode:
     """Encode, tag and atomically place the episode at ``settings.output``."""
     target = settings.output
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give a file name ending in .mp3")
-    tmp = _temp_beside(target)
+    tmp = _temp_beside(target, ".mp3")
     try:
-        loudness = _encode_leveled(mix, ffmpeg, tmp, settings)
+        loudness = _encode_leveled(mix.wav, ffmpeg, tmp, settings)
         try:
-            write_tags(tmp, mix, settings, summaries)
-            with tmp.open("rb+") as fh:
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            write_tags(tmp, mix, settings, summaries, cover)
         except OSError as exc:
             raise OutputError(
                 f"{target}: cannot write ({exc.strerror or exc})"
             ) from exc
+        _place(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -245,4 +374,79 @@ def publish(
         reviews=len(summaries),
         loudness_lufs=loudness.integrated,
         true_peak_dbtp=loudness.true_peak,
+        cues=mix.cues,
     )
+
+
+def export_audio(
+    wav: Path, out: Path, settings: Settings, ffmpeg: Path | None = None
+) -> Path:
+    """Write ``wav`` to ``out`` as WAV (copied) or MP3 (levelled like an episode)."""
+    if out.is_dir():
+        raise OutputError(f"{out}: is a folder; give a file name")
+    suffix = out.suffix.lower()
+    if suffix not in (".wav", ".mp3"):
+        raise OutputError(f"{out}: give a file name ending in .wav or .mp3")
+    tmp = _temp_beside(out, suffix)
+    try:
+        if suffix == ".mp3":
+            if ffmpeg is None:
+                raise EncodeError("an MP3 needs ffmpeg, and none was given")
+            _encode_leveled(wav, ffmpeg, tmp, settings)
+        else:
+            try:
+                shutil.copyfile(wav, tmp)
+            except OSError as exc:
+                raise OutputError(f"{out}: cannot write ({exc.strerror})") from exc
+        _place(tmp, out)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return out
+
+
+# --- music -----------------------------------------------------------------------
+
+
+def _music_error(music: Path, proc: subprocess.CompletedProcess[str]) -> InputError:
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    detail = lines[-1] if lines else f"ffmpeg exit status {proc.returncode}"
+    return InputError(f"{music}: cannot read the music file ({detail})")
+
+
+def _run_on_music(music: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    if not music.is_file():
+        what = "is a folder" if music.is_dir() else "not found"
+        raise InputError(f"{music}: music file {what}")
+    try:
+        proc = subprocess.run(
+            args, capture_output=True, text=True, timeout=ENCODE_TIMEOUT_S, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise EncodeError(f"could not run ffmpeg ({exc})") from exc
+    if proc.returncode != 0:
+        raise _music_error(music, proc)
+    return proc
+
+
+def check_music(ffmpeg: Path, music: Path) -> None:
+    """Fail early, with an InputError, unless ffmpeg can decode audio from ``music``."""
+    _run_on_music(
+        music,
+        [str(ffmpeg), "-hide_banner", "-nostdin", "-v", "error", "-i", str(music),
+         "-map", "0:a:0", "-t", "1", "-f", "null", "-"],
+    )  # fmt: skip
+
+
+def decode_music(
+    ffmpeg: Path, music: Path, out: Path, sample_rate: int, seconds: float
+) -> Path:
+    """Decode ``seconds`` of ``music`` (looped if shorter) to a mono 16-bit WAV."""
+    _run_on_music(
+        music,
+        [str(ffmpeg), "-hide_banner", "-nostdin", "-v", "error", "-y",
+         "-stream_loop", "-1", "-i", str(music), "-map", "0:a:0",
+         "-t", f"{seconds:.3f}", "-ac", "1", "-ar", str(sample_rate),
+         "-c:a", "pcm_s16le", "-f", "wav", str(out)],
+    )  # fmt: skip
+    return out

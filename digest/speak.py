@@ -26,11 +26,21 @@ from typing import Any, Protocol
 from .config import VoiceProfile
 from .errors import ConfigError, SynthesisError
 from .models import Clip, Line
+from .script import expected_seconds
+
+__all__ = [
+    "EngineVoice",
+    "Pyttsx3Synthesizer",
+    "Synthesizer",
+    "WavInfo",
+    "expected_seconds",
+    "read_wav_info",
+    "render_clips",
+    "resolve_voice",
+]
 
 # Control characters would be read as espeak commands (Ctrl-A starts one).
-_CONTROL = re.compile(
-    r"[\x00-\x1f\x7f]"
-)  # the espeak driver always writes 22,050 Hz mono 16-bit
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Synthesizer(Protocol):
@@ -71,12 +81,6 @@ def read_wav_info(path: Path) -> WavInfo:
         raise SynthesisError(f"{path.name}: not a readable WAV ({exc})") from exc
 
 
-def expected_seconds(text: str, rate_wpm: int) -> float:
-    """A rough spoken duration for ``text`` at ``rate_wpm`` words per minute."""
-    words = max(1, len(text.split()))
-    return words * 60.0 / rate_wpm
-
-
 def _plausible(info: WavInfo, text: str, rate_wpm: int) -> bool:
     # A cancelled utterance leaves a header-only or truncated file (STACK_NOTES L3/L4);
     # real speech is never below ~30 % of the word-count estimate.
@@ -106,10 +110,13 @@ class _Espeak:
         self.engine.connect("error", self._on_error)
         self.voices: list[Any] = list(self.engine.getProperty("voices") or [])
         self._is_playing: Callable[[], int] | None = None
+        # espeak ignores an unknown "+variant" silently, so list the real ones.
+        self.variants: tuple[str, ...] | None = None
         if driver == "espeak":
             from pyttsx3.drivers import _espeak
 
             self._is_playing = _espeak.IsPlaying
+            self.variants = _list_variants(_espeak)
 
     def wait_idle(self, limit: float = 2.0) -> None:
         """Let espeak finish closing its stream before the next utterance.
@@ -132,6 +139,19 @@ class _Espeak:
         self.errors.append(str(exception))
 
 
+def _list_variants(espeak: Any) -> tuple[str, ...]:
+    """espeak-ng's voice variants (``m3``, ``f2``, ``klatt``…), by file name."""
+    import ctypes
+
+    spec = espeak.VOICE()
+    spec.languages = b"variant"  # espeak_ListVoices' documented variant filter
+    names = []
+    for voice in espeak.ListVoices(ctypes.byref(spec)):
+        ident = (voice.identifier or b"").decode("utf-8", "replace")
+        names.append(ident.rsplit("/", 1)[-1])
+    return tuple(sorted(set(names), key=str.lower))
+
+
 # One engine per process, kept alive for the process's life: a second engine steals
 # the first one's callback and hangs (STACK_NOTES L8); dropping it truncates WAVs (L7).
 _ENGINE: _Espeak | None = None
@@ -146,10 +166,25 @@ def _engine() -> _Espeak:
         return _ENGINE
 
 
-def resolve_voice(requested: str, voices: Sequence[Any]) -> str:
-    """Map a profile's voice (id, file name, name or language, optional +variant)."""
+def resolve_voice(
+    requested: str,
+    voices: Sequence[Any],
+    variants: Sequence[str] | None = None,
+) -> str:
+    """Map a profile's voice (id, file name, name or language, optional +variant).
+
+    ``variants`` (when known) are the engine's variant names; an unknown one is
+    an error rather than espeak's silent fallback to the plain voice.
+    """
     base, plus, variant = requested.partition("+")
     wanted = base.strip().lower()
+    if plus and variants is not None:
+        by_lower = {name.lower(): name for name in variants}
+        if variant.strip().lower() not in by_lower:
+            raise ConfigError(
+                f"unknown voice variant {variant!r}: run `digest voices` to list them"
+            )
+        variant = by_lower[variant.strip().lower()]
     for voice in voices:
         vid = str(getattr(voice, "id", ""))
         names = {vid.lower(), vid.rsplit("/", 1)[-1].lower()}
@@ -159,8 +194,17 @@ def resolve_voice(requested: str, voices: Sequence[Any]) -> str:
         if wanted in names and not vid.startswith("mb/"):
             return f"{vid}{plus}{variant}"
     raise ConfigError(
-        f"unknown voice {requested!r}: run `digest doctor` to list the engine's voices"
+        f"unknown voice {requested!r}: run `digest voices` to list the engine's voices"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class EngineVoice:
+    """One voice the speech engine offers."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...]
 
 
 class Pyttsx3Synthesizer:
@@ -179,18 +223,43 @@ class Pyttsx3Synthesizer:
 
     def voice_ids(self) -> list[str]:
         """Voices the engine offers (MBROLA voices, usually absent, excluded)."""
-        ids = [str(v.id) for v in self._state.voices]
-        return [v for v in ids if not v.startswith("mb/")]
+        return [v.id for v in self.engine_voices()]
+
+    def engine_voices(self) -> list[EngineVoice]:
+        """Every usable voice with its name and languages (MBROLA excluded)."""
+        out = []
+        for voice in self._state.voices:
+            vid = str(getattr(voice, "id", ""))
+            if vid.startswith("mb/"):
+                continue
+            langs = tuple(
+                lang.decode() if isinstance(lang, bytes) else str(lang)
+                for lang in getattr(voice, "languages", []) or []
+            )
+            out.append(EngineVoice(vid, str(getattr(voice, "name", vid)), langs))
+        return out
+
+    def variants(self) -> tuple[str, ...]:
+        """The engine's voice variants, usable as ``+NAME`` (empty if unknown)."""
+        return self._state.variants or ()
 
     def resolve(self, voice: str) -> str:
         """The engine's id for a profile's voice name (looked up once per name)."""
         if voice not in self._resolved:
-            self._resolved[voice] = resolve_voice(voice, self._state.voices)
+            state = self._state
+            self._resolved[voice] = resolve_voice(voice, state.voices, state.variants)
         return self._resolved[voice]
+
+    def check(self, profile: VoiceProfile) -> str:
+        """Resolve a profile's voice; errors name the profile file and key."""
+        try:
+            return self.resolve(profile.voice)
+        except ConfigError as exc:
+            raise ConfigError(f"{profile.where('voice')}: {exc}") from None
 
     def _apply(self, voice: VoiceProfile) -> None:
         state = self._state
-        wanted = self.resolve(voice.voice)
+        wanted = self.check(voice)
         if state.voice_id != wanted:
             # SetVoiceByName acts at once; only call it when the voice changes.
             state.wait_idle()
@@ -258,13 +327,6 @@ class Pyttsx3Synthesizer:
         raise SynthesisError(
             f"speech engine failed {self.retries} times on {text[:40]!r}"
         )
-
-
-def speaker_voice(
-    speaker: str, host: VoiceProfile, narrator: VoiceProfile
-) -> VoiceProfile:
-    """The profile for a script speaker name."""
-    return narrator if speaker == narrator.name else host
 
 
 def render_clips(

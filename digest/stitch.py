@@ -2,16 +2,24 @@
 
 In: the clips in speaking order and the script's segments. Out: ``mix.wav`` in the
 work folder plus the exact chapter and cue offsets, computed from frame counts (not
-pydub's rounded milliseconds). Each clip gets a few milliseconds of fade at both
-ends so joins never click, then is streamed into the WAV followed by its pause:
-joining is linear and the episode is never held in memory as one segment.
+pydub's rounded milliseconds). Each clip loses the silence espeak leaves around the
+speech (so pauses are exactly the configured ones and cues start where the voice
+does), gets a few milliseconds of fade at both ends so joins never click, then is
+streamed into the WAV followed by its pause: joining is linear and the episode is
+never held in memory as one segment.
+
+:func:`add_music` then lays an optional music bed under the intro and outro,
+ducked under the speech, into a second WAV.
 """
 
+import logging
+import math
 import sys
 import warnings
 import wave
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +28,10 @@ from .models import Chapter, Clip, Cue, Mix, Segment
 
 FADE_MS = 6
 LEAD_IN_MS = 250
+# Clip edges quieter than this (about -50 dBFS) are the engine's silence; a few
+# milliseconds of it are kept so fades never touch the first consonant.
+SILENCE_LEVEL = 104
+KEEP_MS = 12
 
 
 def _pydub() -> Any:
@@ -51,7 +63,43 @@ def _load(clip: Clip, rate: int, segment_class: Any) -> bytes:
     audio = audio.set_channels(1).set_sample_width(2)
     if audio.frame_rate != rate:
         audio = audio.set_frame_rate(rate)
-    return _faded(audio.raw_data, rate * FADE_MS // 1000)
+    return _faded(_trimmed(audio.raw_data, rate), rate * FADE_MS // 1000)
+
+
+def _samples(pcm: bytes) -> "array[int]":
+    """16-bit little-endian PCM as native samples."""
+    samples = array("h", pcm)
+    if sys.byteorder == "big":  # WAV PCM is little-endian
+        samples.byteswap()
+    return samples
+
+
+def _pcm(samples: "array[int]") -> bytes:
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples.tobytes()
+
+
+def _trimmed(pcm: bytes, rate: int) -> bytes:
+    """Drop the silence before and after the speech, keeping ``KEEP_MS`` of it.
+
+    espeak pads every clip (about 30 ms before, 300 ms after): left in, it would
+    lengthen every pause and put cues ahead of the voice.
+    """
+    samples = _samples(pcm)
+    first = next(
+        (i for i, s in enumerate(samples) if abs(s) > SILENCE_LEVEL), len(samples)
+    )
+    if first == len(samples):
+        return pcm  # all quiet: leave it to the caller as it is
+    last = next(
+        i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > SILENCE_LEVEL
+    )
+    keep = rate * KEEP_MS // 1000
+    start, end = max(0, first - keep), min(len(samples), last + 1 + keep)
+    if start == 0 and end == len(samples):
+        return pcm
+    return _pcm(samples[start:end])
 
 
 def _faded(pcm: bytes, ramp: int) -> bytes:
@@ -60,26 +108,34 @@ def _faded(pcm: bytes, ramp: int) -> bytes:
     pydub's fades work in whole milliseconds of a rounded length and can add or
     drop a few frames; chapter offsets need exact frame counts.
     """
-    samples = array("h", pcm)
-    if sys.byteorder == "big":  # WAV PCM is little-endian
-        samples.byteswap()
+    samples = _samples(pcm)
     ramp = min(ramp, len(samples) // 4)
     last = len(samples) - 1
     for i in range(ramp):
         scale = i / ramp
         samples[i] = int(samples[i] * scale)
         samples[last - i] = int(samples[last - i] * scale)
-    if sys.byteorder == "big":
-        samples.byteswap()
-    return samples.tobytes()
+    return _pcm(samples)
 
 
 def _silence(ms: int, rate: int) -> bytes:
     return b"\x00\x00" * (rate * ms // 1000)
 
 
-def stitch(clips: Sequence[Clip], segments: Sequence[Segment], out: Path) -> Mix:
-    """Write every clip and pause into ``out`` and return where each piece landed."""
+def stitch(
+    clips: Sequence[Clip],
+    segments: Sequence[Segment],
+    out: Path,
+    *,
+    lead_in_ms: int = LEAD_IN_MS,
+    tail_ms: int = 0,
+) -> Mix:
+    """Write every clip and pause into ``out`` and return where each piece landed.
+
+    ``lead_in_ms`` of silence open the episode (players clip the first moments;
+    music needs room), ``tail_ms`` close it; both belong to the first and last
+    chapter.
+    """
     if not clips:
         raise SynthesisError("nothing to stitch: the script has no lines")
     expected = sum(len(seg.lines) for seg in segments)
@@ -98,7 +154,7 @@ def stitch(clips: Sequence[Clip], segments: Sequence[Segment], out: Path) -> Mix
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(rate)
-        lead = _silence(LEAD_IN_MS, rate)
+        lead = _silence(lead_in_ms, rate)
         wav.writeframes(lead)
         frames += len(lead) // 2
         clip_iter = iter(clips)
@@ -116,5 +172,145 @@ def stitch(clips: Sequence[Clip], segments: Sequence[Segment], out: Path) -> Mix
                 gap = _silence(clip.line.pause_after_ms, rate)
                 wav.writeframes(gap)
                 frames += len(gap) // 2
+            if seg_index == len(segments) - 1:
+                tail = _silence(tail_ms, rate)
+                wav.writeframes(tail)
+                frames += len(tail) // 2
             chapters.append(Chapter(segment.title, ms(seg_start), ms(frames)))
     return Mix(out, rate, frames, tuple(chapters), tuple(cues))
+
+
+# --- music under the intro and outro -----------------------------------------------
+
+MUSIC_LEAD_MS = 3000  # music alone before the host's first word
+MUSIC_TAIL_MS = 3500  # music after the host's last word
+MUSIC_BED_DB = -4.0  # music on its own, relative to the speech's RMS level
+MUSIC_DUCK_DB = -18.0  # how far the music dips while someone speaks
+MUSIC_FADE_IN_MS = 800
+MUSIC_ATTACK_MS = 300  # the dip starts this long before the speech
+MUSIC_RELEASE_MS = 500
+MUSIC_ENTER_MS = 1000  # the outro music creeps in this long before the outro
+MUSIC_FADE_OUT_MS = 2000
+
+log = logging.getLogger("digest")
+
+# (time in ms, gain relative to the bed level), joined by straight lines.
+Envelope = tuple[tuple[int, float], ...]
+
+
+def music_envelopes(mix: Mix) -> tuple[Envelope, Envelope]:
+    """The music's gain over the intro and over the outro of ``mix``.
+
+    Intro: fade in, full bed until just before the host speaks, ducked under the
+    intro, faded out in the pause after it. Outro: creeps in ducked before the
+    outro, rises when the host stops, then fades out with the episode.
+    """
+    duck = 10 ** (MUSIC_DUCK_DB / 20)
+    first, last = mix.chapters[0], mix.chapters[-1]
+    intro = [c for c in mix.cues if c.start_ms < first.end_ms]
+    outro = [c for c in mix.cues if c.start_ms >= last.start_ms]
+    before = [c for c in mix.cues if c.start_ms < last.start_ms]
+    start, end = intro[0].start_ms, intro[-1].end_ms
+    dip = max(0, start - MUSIC_ATTACK_MS)
+    fade_in = min(MUSIC_FADE_IN_MS, dip)
+    gone = end + max(300, first.end_ms - end)
+    intro_env: Envelope = (
+        (0, 0.0), (fade_in, 1.0), (dip, 1.0), (start, duck), (end, duck), (gone, 0.0)
+    )  # fmt: skip
+    total = round(mix.seconds * 1000)
+    o_start, o_end = outro[0].start_ms, outro[-1].end_ms
+    enter = max(o_start - MUSIC_ENTER_MS, before[-1].end_ms + 100, gone)
+    enter = min(enter, o_start)
+    rise = min(o_end + MUSIC_RELEASE_MS, total)
+    fade = max(rise, total - MUSIC_FADE_OUT_MS)
+    outro_env: Envelope = (
+        (enter, 0.0), (o_start, duck), (o_end, duck), (rise, 1.0), (fade, 1.0),
+        (total, 0.0),
+    )  # fmt: skip
+    return intro_env, outro_env
+
+
+def music_seconds(mix: Mix) -> float:
+    """How much music :func:`add_music` needs: the longer of its two sections."""
+    spans = [env[-1][0] - env[0][0] for env in music_envelopes(mix)]
+    return max(spans) / 1000
+
+
+def _gains(env: Envelope, rate: int) -> Iterable[float]:
+    """The envelope sample by sample, from its first point to its last."""
+    points = [(rate * t // 1000, g) for t, g in env]
+    for (f0, g0), (f1, g1) in zip(points, points[1:], strict=False):
+        span = f1 - f0
+        for i in range(max(0, span)):
+            yield g0 + (g1 - g0) * i / span
+
+
+def _rms(samples: Iterable[int]) -> float:
+    total = count = 0
+    for value in samples:
+        total += value * value
+        count += 1
+    return math.sqrt(total / count) if count else 0.0
+
+
+def _section_rms(src: Any, cues: Sequence[Cue], rate: int) -> float:
+    """RMS level of the speech in ``cues`` read from the open WAV ``src``."""
+    total = count = 0
+    for cue in cues:
+        start = rate * cue.start_ms // 1000
+        src.setpos(start)
+        part = _samples(src.readframes(rate * cue.end_ms // 1000 - start))
+        total += sum(v * v for v in part)
+        count += len(part)
+    return math.sqrt(total / count) if count else 0.0
+
+
+def add_music(mix: Mix, music_wav: Path, out: Path) -> Mix:
+    """Lay ``music_wav`` (mono 16-bit, ``mix``'s rate) under the intro and outro.
+
+    The music is scaled to sit ``MUSIC_BED_DB`` below the speech on its own and
+    ``MUSIC_DUCK_DB`` lower while the host speaks; the loudness pass that
+    follows treats speech and music as one. Only the two music sections are
+    held in memory; the rest of the episode is copied through in chunks.
+    """
+    rate = mix.sample_rate
+    with wave.open(str(music_wav), "rb") as src:
+        if src.getframerate() != rate or src.getnchannels() != 1:
+            raise SynthesisError(f"{music_wav.name}: music not decoded to mono {rate}")
+        music = _samples(src.readframes(src.getnframes()))
+    music_rms = _rms(music)
+    if music_rms < 1.0:
+        log.warning("%s: the music is silent; the episode has none", music_wav.name)
+        return mix
+    first, last = mix.chapters[0], mix.chapters[-1]
+    hosted = [
+        c for c in mix.cues if c.start_ms < first.end_ms or c.start_ms >= last.start_ms
+    ]
+    chunk = rate * 10  # frames copied at a time outside the music
+    with wave.open(str(mix.wav), "rb") as src, wave.open(str(out), "wb") as dst:
+        dst.setnchannels(1)
+        dst.setsampwidth(2)
+        dst.setframerate(rate)
+        bed = _section_rms(src, hosted, rate) * 10 ** (MUSIC_BED_DB / 20) / music_rms
+        src.setpos(0)
+        pos = 0
+        for env in music_envelopes(mix):
+            begin = max(pos, rate * env[0][0] // 1000)
+            while pos < begin:  # speech only, copied as it is
+                step = min(chunk, begin - pos)
+                dst.writeframes(src.readframes(step))
+                pos += step
+            skip = pos - rate * env[0][0] // 1000  # when the sections overlap
+            gains = list(_gains(env, rate))[skip:]
+            part = _samples(src.readframes(len(gains)))
+            for offset, gain in enumerate(gains[: len(part)]):
+                sample = music[(skip + offset) % len(music)]
+                value = part[offset] + round(sample * gain * bed)
+                part[offset] = max(-32768, min(32767, value))
+            dst.writeframes(_pcm(part))
+            pos += len(part)
+        while pos < src.getnframes():
+            data = src.readframes(chunk)
+            dst.writeframes(data)
+            pos += len(data) // 2
+    return replace(mix, wav=out)

@@ -27,7 +27,8 @@ def error_line(result) -> str:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["build"], ["summarize"], ["doctor"], ["download-data"]]
+    "command",
+    [[], ["build"], ["summarize"], ["doctor"], ["download-data"], ["voices"], ["say"]],
 )
 def test_help(command: list[str]) -> None:
     result = invoke(*command, "--help")
@@ -104,6 +105,22 @@ def test_build_writes_episode(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
+def test_build_json_reports_the_episode(tmp_path: Path) -> None:
+    out = tmp_path / "ep.mp3"
+    review = str(EXAMPLES / "orbit-of-ash.txt")
+    result = invoke("-q", "build", review, "-o", str(out), "-n", "1", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["path"] == str(out)
+    assert data["reviews"] == 1
+    assert [c["title"] for c in data["chapters"]] == ["Intro", "Orbit of Ash", "Outro"]
+    assert data["chapters"][0]["start_s"] == 0
+    assert -17 <= data["loudness_lufs"] <= -15
+    assert data["true_peak_dbtp"] <= -1
+    assert data["seconds"] > data["chapters"][-1]["start_s"] > 0
+
+
+@pytest.mark.integration
 def test_doctor_reports_engines() -> None:
     result = invoke("doctor")
     assert result.exit_code == 0, result.stdout + result.stderr
@@ -127,6 +144,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], ExitCode, str]]:
     voices = tmp / "voices"
     voices.mkdir()
     (voices / "host.toml").write_text('voice = "en-us"\nspeed = 3\n')
+    (tmp / "templates.toml").write_text('outro = "Bye from {host}."\n')
+    (tmp / "notes.txt").write_text("not music, not a picture\n")
     good = str(EXAMPLES / "orbit-of-ash.txt")
     return {
         "missing": (
@@ -139,7 +158,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], ExitCode, str]]:
         "no reviews": (
             ["summarize", str(tmp / "nothing")],
             ExitCode.INPUT,
-            "no .txt or .md",
+            "nothing: no ",  # the folder's name, then what is missing
         ),
         "zero sentences": (
             ["summarize", good, "-n", "0"],
@@ -167,6 +186,47 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], ExitCode, str]]:
             ExitCode.CONFIG,
             "voices folder not found",
         ),  # fmt: skip
+        "bad template": (
+            ["build", good, "--dry-run", "--templates", str(tmp / "templates.toml")],
+            ExitCode.CONFIG,
+            "templates.toml: key 'outro': unknown placeholder {host}",
+        ),  # fmt: skip
+        "missing templates": (
+            ["build", good, "--templates", str(tmp / "nope.toml")],
+            ExitCode.CONFIG,
+            "nope.toml: templates file not found",
+        ),  # fmt: skip
+        "missing music": (
+            ["build", good, "--music", str(tmp / "nope.mp3")],
+            ExitCode.INPUT,
+            "nope.mp3: music file not found",
+        ),  # fmt: skip
+        "missing music in a dry run": (
+            ["build", good, "--dry-run", "--music", str(tmp / "nope.mp3")],
+            ExitCode.INPUT,
+            "nope.mp3: music file not found",
+        ),  # fmt: skip
+        "music is a folder": (
+            ["build", good, "--music", str(tmp / "nothing")],
+            ExitCode.INPUT,
+            "nothing: music file is a folder",
+        ),  # fmt: skip
+        "music is not audio": (
+            ["build", good, "--music", str(tmp / "notes.txt")],
+            ExitCode.INPUT,
+            "notes.txt: cannot read the music file (",
+        ),  # fmt: skip
+        "cover is not an image": (
+            ["build", good, "--cover", str(tmp / "notes.txt")],
+            ExitCode.INPUT,
+            "notes.txt: cover art must be a PNG or JPEG image",
+        ),  # fmt: skip
+        "missing cover": (
+            ["build", good, "--cover", str(tmp / "nope.png")],
+            ExitCode.INPUT,
+            "nope.png: cover art not found",
+        ),  # fmt: skip
+        "track zero": (["build", good, "--track", "0"], ExitCode.USAGE, "--track"),
     }
 
 
@@ -183,6 +243,15 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], ExitCode, str]]:
         "output is a folder",
         "bad voice key",
         "missing voices dir",
+        "bad template",
+        "missing templates",
+        "missing music",
+        "missing music in a dry run",
+        "music is a folder",
+        "music is not audio",
+        "cover is not an image",
+        "missing cover",
+        "track zero",
     ],
 )
 def test_errors_are_one_line_with_exit_code(case: str, tmp_path: Path) -> None:
@@ -236,3 +305,114 @@ def test_readme_documents_every_command_and_exit_code() -> None:
         assert f"| {code.value} |" in readme, code
     assert "make episode" in readme
     assert "make test" in readme
+
+
+# --- dry run ---------------------------------------------------------------------
+
+
+def _no_engines_env(tmp_path: Path) -> dict[str, str]:
+    """An environment where neither ffmpeg nor a system espeak can be found."""
+    import os
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    env.update(
+        PATH=str(empty),
+        DIGEST_FFMPEG="system",
+        DIGEST_ESPEAK="system",
+        DIGEST_NO_NLTK_DATA="1",
+    )
+    return env
+
+
+def test_dry_run_needs_no_engine_and_prints_the_script(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "digest", "-q", "build", str(EXAMPLES), "--dry-run",
+         "--date", "2026-11-21", "-n", "2", "-o", str(tmp_path / "x.mp3")],
+        capture_output=True, text=True, env=_no_engines_env(tmp_path), check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    assert out[0] == "Review Digest, November 21, 2026 (Review Digest, 2026-11-21)"
+    assert "## Intro" in out
+    assert "## Salt and Honey" in out
+    assert "## Outro" in out
+    spoken = [line for line in out if line.startswith(("  ", " ")) and " s  " in line]
+    # intro + per review (announce + 2 sentences, transitions after the first) + outro
+    reviews = len(list(EXAMPLES.glob("*.*")))
+    assert len(spoken) == 1 + reviews * 3 + (reviews - 1) + 1
+    assert spoken[0].split()[:2] == ["0:00.2", "host"]  # after the 250 ms lead-in
+    assert any(" narrator " in line for line in spoken)
+    assert out[-1].startswith("Estimated length 0:0")
+    assert not (tmp_path / "x.mp3").exists()
+
+
+def test_dry_run_json(nltk_absent: Path) -> None:
+    result = invoke(
+        "-q", "build", str(EXAMPLES), "--dry-run", "--json", "-n", "1",
+        "--title", "Pilot", "--date", "2026-11-21",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["title"], data["date"], data["show"]) == (
+        "Pilot",
+        "2026-11-21",
+        "Review Digest",
+    )
+    titles = [seg["title"] for seg in data["segments"]]
+    assert titles[0] == "Intro"
+    assert titles[-1] == "Outro"
+    lines = [line for seg in data["segments"] for line in seg["lines"]]
+    starts = [line["start_s"] for line in lines]
+    assert starts == sorted(starts)
+    assert starts[0] == 0.25
+    assert {line["speaker"] for line in lines} == {"host", "narrator"}
+    assert {line["kind"] for line in lines} >= {
+        "intro",
+        "announce",
+        "sentence",
+        "outro",
+    }
+    last = lines[-1]
+    assert data["estimated_seconds"] == pytest.approx(last["start_s"] + last["seconds"])
+    assert "Pilot" in lines[0]["text"]
+    for seg in data["segments"][1:]:
+        assert seg["start_s"] == seg["lines"][0]["start_s"]
+
+
+def test_dry_run_with_music_leaves_room_for_it(
+    tmp_path: Path, nltk_absent: Path
+) -> None:
+    music = tmp_path / "bed.ogg"
+    music.write_bytes(b"not decoded in a dry run")
+    result = invoke(
+        "-q", "build", str(EXAMPLES), "--dry-run", "--json", "--music", str(music)
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    lines = [line for seg in data["segments"] for line in seg["lines"]]
+    assert lines[0]["start_s"] == 3.0
+    last = lines[-1]
+    tail = data["estimated_seconds"] - last["start_s"] - last["seconds"]
+    assert tail == pytest.approx(3.5)
+
+
+def test_dry_run_uses_templates_beside_the_voices(
+    tmp_path: Path, nltk_absent: Path
+) -> None:
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "templates.toml").write_text(
+        'intro_dated = "Hello from {show}."\nannounce = "Now: {title}."\n',
+        encoding="utf-8",
+    )
+    result = invoke(
+        "-q", "build", str(EXAMPLES / "salt-and-honey.md"), "--dry-run", "--json",
+        "--voices", str(voices),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    texts = [line["text"] for seg in data["segments"] for line in seg["lines"]]
+    assert texts[0] == "Hello from Review Digest."
+    assert texts[1] == "Now: Salt and Honey."

@@ -6,11 +6,16 @@ from pathlib import Path
 import pytest
 
 from digest.config import (
+    MAX_PAUSE_MS,
     Pauses,
     Settings,
+    Templates,
     VoiceProfile,
     build_settings,
+    find_profile,
+    load_templates,
     load_voice_profile,
+    profile_paths,
 )
 from digest.errors import ConfigError
 
@@ -41,10 +46,22 @@ def test_defaults() -> None:
     assert s.bitrate_kbps == 96
     assert s.sample_rate == 44100
     assert s.output == Path("output/episode.mp3")
-    assert s.host == VoiceProfile("host", voice="en-us", rate=165, pitch=50, volume=0.9)
-    assert s.narrator == VoiceProfile("narrator", rate=160, pitch=42)
-    assert s.pauses == Pauses(450, 700, 1300, 900)
+    assert s.host == VoiceProfile("host", voice="en-us+m3", rate=170, pitch=68)
+    assert s.narrator == VoiceProfile("narrator", voice="en-us", rate=160, pitch=40)
+    assert s.host.pauses == s.narrator.pauses == Pauses(450, 850, 700, 400, 1300, 900)
+    assert s.templates == Templates()
+    assert (s.music, s.cover, s.track, s.voices_dir) == (None, None, None, None)
     assert (s.espeak, s.ffmpeg, s.use_nltk_data) == ("auto", "auto", True)
+
+
+def test_default_voices_are_clearly_different_but_both_en_us() -> None:
+    s = Settings()
+    assert s.host.voice.startswith("en-us")
+    assert s.narrator.voice.startswith("en-us")
+    assert s.host.voice != s.narrator.voice
+    assert abs(s.host.pitch - s.narrator.pitch) >= 20
+    assert 155 <= s.narrator.rate <= 175
+    assert 155 <= s.host.rate <= 175
 
 
 def test_env_defaults_to_the_process_environment(
@@ -60,12 +77,14 @@ def test_env_defaults_to_the_process_environment(
 
 def test_voice_profiles_override_defaults_field_by_field(tmp_path: Path) -> None:
     voices = tmp_path / "voices"
-    profile(voices, "host", 'voice = "en-gb"\nrate = 200\n')
+    host = profile(voices, "host", 'voice = "en-gb"\nrate = 200\n')
     profile(voices, "narrator", "pitch = 30\nvolume = 1\n")
     s = build_settings(voices_dir=voices, env={})
-    assert s.host == VoiceProfile("host", voice="en-gb", rate=200, pitch=50, volume=0.9)
+    assert s.host == VoiceProfile("host", voice="en-gb", rate=200, pitch=68, volume=0.9)
     assert s.narrator == VoiceProfile("narrator", rate=160, pitch=30, volume=1.0)
     assert isinstance(s.narrator.volume, float)
+    assert s.host.source == host
+    assert s.voices_dir == voices
 
 
 def test_other_toml_files_in_the_voices_folder_are_ignored(tmp_path: Path) -> None:
@@ -199,6 +218,34 @@ BAD_PROFILES = [
     pytest.param("volume = inf\n", "'volume' must be between", id="volume-inf"),
     pytest.param('voice = ""\n', "'voice' must not be empty", id="voice-empty"),
     pytest.param('voice = "   "\n', "'voice' must not be empty", id="voice-blank"),
+    pytest.param("language = 5\n", "'language' must be str", id="language-int"),
+    pytest.param('language = ""\n', "'language' must not be empty", id="lang-empty"),
+    pytest.param(
+        'voice = "en-us"\nlanguage = "en-us"\n',
+        "key 'language': give either 'voice' or 'language'",
+        id="voice-and-language",
+    ),
+    pytest.param('variant = "m 3"\n', "key 'variant' must be a name", id="variant-sp"),
+    pytest.param('variant = "+m3"\n', "key 'variant' must be a name", id="variant-+"),
+    pytest.param("variant = 3\n", "'variant' must be str", id="variant-int"),
+    pytest.param("pauses = 300\n", "'pauses' must be table", id="pauses-int"),
+    pytest.param(
+        "[pauses]\nbreath = 300\n", "unknown key 'pauses.breath'", id="pause-key"
+    ),
+    pytest.param(
+        "[pauses]\nsentence = 0.5\n", "'pauses.sentence' must be int", id="pause-float"
+    ),
+    pytest.param(
+        "[pauses]\nsentence = true\n", "'pauses.sentence' must be int", id="pause-bool"
+    ),
+    pytest.param(
+        "[pauses]\nsegment = 2500\n",
+        "'pauses.segment' must be between 0 and 1800 ms",
+        id="pause-too-long",
+    ),
+    pytest.param(
+        "[pauses]\nintro = -1\n", "'pauses.intro' must be between", id="pause-neg"
+    ),
 ]
 
 
@@ -263,6 +310,49 @@ def test_profile_range_boundaries_are_accepted(tmp_path: Path, text: str) -> Non
 def test_empty_profile_keeps_the_base(tmp_path: Path) -> None:
     base = VoiceProfile("narrator", voice="en-gb", rate=123, pitch=7, volume=0.5)
     assert load_voice_profile(profile(tmp_path, "narrator", ""), base) == base
+
+
+@pytest.mark.parametrize(
+    ("text", "voice"),
+    [
+        ('language = "en-gb"\n', "en-gb"),
+        ('language = "en-us"\nvariant = "f2"\n', "en-us+f2"),
+        ('variant = "m7"\n', "en-us+m7"),  # keeps the base's language
+        ('voice = "gmw/en-us+m1"\nvariant = "klatt"\n', "gmw/en-us+klatt"),
+        ('voice = "English (America)"\n', "English (America)"),
+    ],
+)
+def test_voice_from_language_and_variant(tmp_path: Path, text: str, voice: str) -> None:
+    base = VoiceProfile("host", voice="en-us+m3")
+    assert load_voice_profile(profile(tmp_path, "host", text), base).voice == voice
+
+
+def test_pauses_table_overrides_only_the_keys_given(tmp_path: Path) -> None:
+    path = profile(tmp_path, "narrator", "[pauses]\nsentence = 300\nparagraph = 0\n")
+    loaded = load_voice_profile(path, VoiceProfile("narrator"))
+    assert loaded.pauses == Pauses(sentence_ms=300, paragraph_ms=0)
+    edge = profile(tmp_path, "host", f"[pauses]\nsegment = {MAX_PAUSE_MS}\n")
+    assert load_voice_profile(edge, VoiceProfile("host")).pauses.segment_ms == 1800
+
+
+def test_extra_profiles_are_found_by_name(tmp_path: Path) -> None:
+    voices = tmp_path / "voices"
+    profile(voices, "guest", 'language = "en-gb"\nrate = 175\n')
+    profile(voices, "host", "rate = 171\n")
+    (voices / "templates.toml").write_text('outro = "Bye."\n', encoding="utf-8")
+    s = build_settings(voices_dir=voices, env={})
+    assert [p.name for p in profile_paths(voices)] == ["guest.toml", "host.toml"]
+    guest = find_profile(s, "guest")
+    assert (guest.name, guest.voice, guest.rate) == ("guest", "en-gb", 175)
+    assert find_profile(s, "host") is s.host
+    assert find_profile(s, "narrator") is s.narrator
+    with pytest.raises(ConfigError, match="no voice profile 'nobody'.*guest"):
+        find_profile(s, "nobody")
+    with pytest.raises(ConfigError, match="no voice profile 'templates'"):
+        find_profile(s, "templates")
+    assert profile_paths(tmp_path / "absent") == ()
+    with pytest.raises(ConfigError, match="must be letters, digits"):
+        find_profile(s, "../voices/host")
 
 
 # --- bad environment -------------------------------------------------------------
@@ -375,3 +465,102 @@ def test_repo_voice_profiles_load() -> None:
     for path in tomls:
         loaded = load_voice_profile(path, VoiceProfile(path.stem))
         assert loaded.voice.strip(), path
+
+
+# --- script templates --------------------------------------------------------------
+
+
+def templates_file(folder: Path, text: str, name: str = "templates.toml") -> Path:
+    """Write a templates file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_templates_beside_the_voices_are_used(tmp_path: Path) -> None:
+    voices = tmp_path / "voices"
+    templates_file(voices, 'outro = "Bye from {show}."\ntransitions = ["Next."]\n')
+    s = build_settings(voices_dir=voices, env={})
+    assert s.templates.outro == "Bye from {show}."
+    assert s.templates.transitions == ("Next.",)
+    assert s.templates.intro == Templates().intro  # the rest stays built in
+    assert s.templates.source == voices / "templates.toml"
+
+
+def test_templates_flag_beats_the_voices_folder(tmp_path: Path) -> None:
+    voices = tmp_path / "voices"
+    templates_file(voices, 'outro = "From voices."\n')
+    flag = templates_file(tmp_path, 'outro = "From the flag."\n', "mine.toml")
+    s = build_settings(voices_dir=voices, templates_path=flag, env={})
+    assert s.templates.outro == "From the flag."
+
+
+def test_missing_templates_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="templates file not found") as info:
+        build_settings(templates_path=tmp_path / "nope.toml", env={})
+    assert "nope.toml" in str(info.value)
+
+
+def test_every_default_template_passes_its_own_check(tmp_path: Path) -> None:
+    lines = []
+    for key, value in Templates().__class__.__dataclass_fields__.items():
+        if key == "source":
+            continue
+        default = getattr(Templates(), key)
+        if isinstance(default, tuple):
+            items = ", ".join(f'"{item}"' for item in default)
+            lines.append(f"{key} = [{items}]")
+        else:
+            lines.append(f'{key} = "{default}"')
+        assert value.name == key
+    loaded = load_templates(templates_file(tmp_path, "\n".join(lines) + "\n"))
+    assert loaded == Templates()
+
+
+BAD_TEMPLATES = [
+    pytest.param('intro = "Hi {host}."\n', "key 'intro': unknown placeholder {host}"),
+    pytest.param('announce = "{critic}"\n', "key 'announce': unknown placeholder"),
+    pytest.param('byline = "{title}"\n', "key 'byline': unknown placeholder {title}"),
+    pytest.param('outro = "{0}"\n', "key 'outro': unknown placeholder {0}"),
+    pytest.param('outro = "{}"\n', "key 'outro': unknown placeholder {}"),
+    pytest.param('outro = "{show.upper}"\n', "unknown placeholder {show.upper}"),
+    pytest.param('outro = "{show"\n', "key 'outro': bad format string"),
+    pytest.param('outro = "show}"\n', "key 'outro': bad format string"),
+    pytest.param('outro = "{show!x}"\n', "key 'outro': bad format string"),
+    pytest.param('outro = "{show:d}"\n', "key 'outro': bad format string"),
+    pytest.param('outro = ""\n', "key 'outro' must not be empty"),
+    pytest.param('intro = "  "\n', "key 'intro' must not be empty"),
+    pytest.param("outro = 3\n", "key 'outro' must be str"),
+    pytest.param('transitions = "Next."\n', "'transitions' must be a list"),
+    pytest.param('transitions = ["Next.", ""]\n', "'transitions' must be a list"),
+    pytest.param("transitions = [1]\n", "'transitions' must be a list"),
+    pytest.param(
+        'transitions = ["On to {title}."]\n', "key 'transitions': unknown placeholder"
+    ),
+    pytest.param('greeting = "Hi."\n', "unknown key 'greeting'"),
+    pytest.param("outro = \n", "invalid TOML"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_TEMPLATES)
+def test_bad_templates_name_file_and_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = templates_file(tmp_path / "voices", text)
+    with pytest.raises(ConfigError) as info:
+        build_settings(voices_dir=tmp_path / "voices", env={})
+    assert str(info.value).startswith(f"{path}: ")
+    assert message in str(info.value)
+
+
+def test_empty_optional_templates_are_allowed(tmp_path: Path) -> None:
+    path = templates_file(tmp_path, 'byline = ""\nrating = ""\ntransitions = []\n')
+    loaded = load_templates(path)
+    assert (loaded.byline, loaded.rating, loaded.transitions) == ("", "", ())
+
+
+@pytest.mark.parametrize("track", [0, -3, 10000])
+def test_track_number_range(track: int) -> None:
+    with pytest.raises(ConfigError, match="track number must be between 1 and 9999"):
+        build_settings({"track": track}, env={})

@@ -66,6 +66,12 @@ def _check_episode(result, out: Path) -> None:
     assert titles == [seg.title for seg in result.script.segments]
     assert titles[0] == "Intro"
     assert titles[-1] == "Outro"
+    # the transcript cues travel with the episode, one per spoken line
+    cues = result.episode.cues
+    assert [(c.speaker, c.text) for c in cues] == [
+        (line.speaker, line.text) for line in result.script.lines
+    ]
+    assert cues[-1].end_ms <= ordered[-1].end_time
 
 
 def test_episode_from_shared_reviews(shared_reviews: Path, tmp_path: Path) -> None:

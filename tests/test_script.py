@@ -1,6 +1,7 @@
 """The script: summaries → intro, one segment per review, outro; text fit for speech."""
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -8,30 +9,55 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.config import Pauses, Settings
-from digest.models import Line, LineKind, Review, Summary
-from digest.script import HOST, NARRATOR, count_words, speech_text, write_script
+from digest.config import Pauses, Settings, Templates, VoiceProfile
+from digest.models import Line, LineKind, Review, ReviewFacts, Summary
+from digest.script import (
+    HOST,
+    NARRATOR,
+    count_words,
+    estimate_timeline,
+    expected_seconds,
+    speech_text,
+    spoken_certificate,
+    spoken_rating,
+    spoken_runtime,
+    write_script,
+)
 
-# Distinct pause lengths so a mix-up between them shows.
-PAUSES = Pauses(sentence_ms=111, announce_ms=222, segment_ms=333, intro_ms=444)
+# Distinct pause lengths so a mix-up between kinds or speakers shows.
+HOST_PAUSES = Pauses(
+    sentence_ms=1, paragraph_ms=2, announce_ms=222, transition_ms=103,
+    segment_ms=4, intro_ms=444,
+)  # fmt: skip
+NARRATOR_PAUSES = Pauses(
+    sentence_ms=111, paragraph_ms=555, announce_ms=5, transition_ms=6,
+    segment_ms=333, intro_ms=7,
+)  # fmt: skip
+ONE_TRANSITION = Templates(transitions=("Next up.",), final_transitions=())
 SETTINGS = Settings(
     show="Film Talk",
     title="Episode Nine",
     episode_date=date(2024, 3, 5),  # a Tuesday
-    pauses=PAUSES,
+    host=VoiceProfile("host", rate=170, pauses=HOST_PAUSES),
+    narrator=VoiceProfile("narrator", rate=150, pauses=NARRATOR_PAUSES),
+    templates=ONE_TRANSITION,
 )
-TRANSITIONS = {
-    "Next up.",
-    "On to the next review.",
-    "Here is another take.",
-    "And now, another review.",
-}
+TRANSITIONS = set(Templates().transitions)
+FINALS = set(Templates().final_transitions)
 
 
-def summary(title: str, *sentences: str) -> Summary:
+def summary(
+    title: str,
+    *sentences: str,
+    facts: ReviewFacts = ReviewFacts(),
+    paragraphs: tuple[int, ...] = (),
+    **review: str,
+) -> Summary:
     """A Summary of a made-up review with the given sentences."""
-    review = Review(Path(f"{title}.txt"), title, " ".join(sentences) or "text")
-    return Summary(review, tuple(sentences))
+    source = Review(
+        Path(f"{title}.txt"), title, " ".join(sentences) or "text", **review
+    )
+    return Summary(source, tuple(sentences), facts, paragraphs)
 
 
 ONE = [summary("Arrival", "A quiet film.", "It listens.")]
@@ -146,14 +172,17 @@ def test_intro(summaries: list[Summary], count: str) -> None:
     assert count in line.text
 
 
-def test_intro_without_title_names_the_dated_episode() -> None:
+def test_intro_without_title_does_not_repeat_show_and_date() -> None:
     settings = Settings(show="Film Talk", episode_date=date(2024, 3, 5))
     text = write_script(ONE, settings).segments[0].lines[0].text
-    assert "Film Talk, March 5, 2024" in text
+    assert (
+        text == "Welcome to Film Talk, for Tuesday, March 5, 2024. Today: one review."
+    )
+    assert text.count("March") == 1
 
 
 def test_intro_text_is_prepared_for_speech() -> None:
-    settings = Settings(show="Cut/Print — “Weekly”", episode_date=date(2024, 3, 5))
+    settings = Settings(show="Cut/Print — “Weekly”", title="T")
     text = write_script(ONE, settings).segments[0].lines[0].text
     assert 'Cut and Print, "Weekly"' in text
 
@@ -184,14 +213,13 @@ def test_three_review_segments() -> None:
         Line(NARRATOR, "It listens.", LineKind.SENTENCE, 111),
         Line(NARRATOR, "Then it speaks.", LineKind.SENTENCE, 333),
     )
-    assert whiplash.lines[0] == Line(HOST, "Next up.", LineKind.TRANSITION, 111)
-    assert whiplash.lines[1:] == (
+    assert whiplash.lines == (
+        Line(HOST, "Next up.", LineKind.TRANSITION, 103),
         Line(HOST, "Review two of three: Whiplash.", LineKind.ANNOUNCE, 222),
         Line(NARRATOR, "Loud and fast.", LineKind.SENTENCE, 333),
     )
-    assert carol.lines[0].kind is LineKind.TRANSITION
-    assert carol.lines[0].text in TRANSITIONS - {"Next up."}
-    assert carol.lines[1:] == (
+    assert carol.lines == (
+        Line(HOST, "Next up.", LineKind.TRANSITION, 103),
         Line(HOST, "Review three of three: Carol.", LineKind.ANNOUNCE, 222),
         Line(NARRATOR, "Patient.", LineKind.SENTENCE, 111),
         Line(NARRATOR, "Precise.", LineKind.SENTENCE, 333),
@@ -211,24 +239,12 @@ def test_review_segment_shape(count: int) -> None:
         announce = seg.lines[len(lead)]
         expected = f"Review {count_words(index + 1)} of {count_words(count)}: "
         assert announce.text == f"{expected}Film {index}."
-        assert [line.pause_after_ms for line in seg.lines[len(lead) + 1 :]] == [
-            111,
-            111,
-            333,
-        ]
+        pauses = [line.pause_after_ms for line in seg.lines[len(lead) + 1 :]]
+        assert pauses == [111, 111, 333]
         for line in seg.lines:
             assert line.speaker == (
                 NARRATOR if line.kind is LineKind.SENTENCE else HOST
             )
-
-
-def test_transitions_cycle_through_all_phrases() -> None:
-    summaries = [summary(f"F{i}", "S.") for i in range(9)]
-    segs = write_script(summaries, SETTINGS).segments[2:-1]
-    used = [seg.lines[0].text for seg in segs]
-    assert set(used) == TRANSITIONS
-    assert used[:4] == used[4:]  # the cycle repeats after four
-    assert all(a != b for a, b in zip(used, used[1:], strict=False))
 
 
 def test_sentences_are_prepared_for_speech_in_order() -> None:
@@ -247,10 +263,47 @@ def test_segment_title_is_the_raw_review_title() -> None:
     assert seg.lines[0].text == 'Review one of one: "Whiplash", Revisited.'
 
 
+def test_reviews_of_the_same_film_get_distinct_chapters() -> None:
+    summaries = [
+        summary("La La Land", "One."),
+        summary("La La Land", "Two."),
+        summary("Carol", "Three."),
+        summary("La La Land", "Four.", critic="Ana Ruiz"),
+        summary("La La Land", "Five.", outlet="The Ledger"),
+    ]
+    script = write_script(summaries, SETTINGS)
+    assert [seg.title for seg in script.segments[1:-1]] == [
+        "La La Land",
+        "La La Land (2)",
+        "Carol",
+        "La La Land (Ana Ruiz)",
+        "La La Land (The Ledger)",
+    ]
+    timeline = estimate_timeline(script, SETTINGS.voice, lead_in_ms=0)
+    assert sorted({t.segment_index for t in timeline.lines}) == list(range(7))
+    # the announcement still names the film as written
+    assert script.segments[2].lines[1].text == "Review two of five: La La Land."
+
+
+@pytest.mark.parametrize(
+    ("title", "spoken"),
+    [
+        ("Who Framed Roger Rabbit?", "Review one of one: Who Framed Roger Rabbit?"),
+        ("Airplane!", "Review one of one: Airplane!"),
+        ("Arrival.", "Review one of one: Arrival."),
+        ("Wait...", "Review one of one: Wait...."),
+    ],
+)
+def test_title_punctuation_is_not_doubled(title: str, spoken: str) -> None:
+    announce = write_script([summary(title, "Fine.")], SETTINGS).segments[1].lines[0]
+    assert announce.text == spoken
+
+
 def test_summaries_without_sentences_are_skipped() -> None:
     summaries = [
         summary("Arrival", "One.", "Two."),
         summary("Empty"),
+        summary("Blank", "  ", "—"),
         summary("Carol", "Three."),
     ]
     script = write_script(summaries, SETTINGS)
@@ -262,8 +315,17 @@ def test_summaries_without_sentences_are_skipped() -> None:
     ]
     assert "two reviews" in script.segments[0].lines[0].text
     carol = script.segments[2]
-    assert carol.lines[0] == Line(HOST, "Next up.", LineKind.TRANSITION, 111)
+    assert carol.lines[0] == Line(HOST, "Next up.", LineKind.TRANSITION, 103)
     assert carol.lines[1].text == "Review two of two: Carol."
+
+
+def test_blank_sentence_inside_a_summary_is_dropped_and_the_last_pause_kept() -> None:
+    s = summary("Film", "First.", "Second.", "   ")
+    lines = write_script([s], SETTINGS).segments[1].lines
+    assert [(ln.text, ln.pause_after_ms) for ln in lines[1:]] == [
+        ("First.", 111),
+        ("Second.", 333),
+    ]
 
 
 def test_all_empty_summaries_leave_intro_and_outro() -> None:
@@ -287,3 +349,251 @@ def test_every_line_has_text_and_a_known_speaker() -> None:
         assert line.text.strip()
         assert line.speaker in (HOST, NARRATOR)
         assert line.pause_after_ms >= 0
+
+
+# --- paragraphs ------------------------------------------------------------------
+
+
+def test_paragraph_change_gets_the_longer_pause() -> None:
+    s = summary("Film", "A.", "B.", "C.", "D.", "E.", paragraphs=(0, 0, 2, 2, 5))
+    lines = write_script([s], SETTINGS).segments[1].lines[1:]
+    assert [line.pause_after_ms for line in lines] == [111, 555, 111, 555, 333]
+
+
+@pytest.mark.parametrize("paragraphs", [(), (0, 1), (0, 1, 2, 3)])
+def test_unknown_or_mismatched_paragraphs_are_ignored(
+    paragraphs: tuple[int, ...],
+) -> None:
+    s = summary("Film", "A.", "B.", "C.", paragraphs=paragraphs)
+    lines = write_script([s], SETTINGS).segments[1].lines[1:]
+    assert [line.pause_after_ms for line in lines] == [111, 111, 333]
+
+
+def test_pauses_come_from_the_speakers_profile() -> None:
+    slow = replace(NARRATOR_PAUSES, sentence_ms=1700, segment_ms=1800)
+    settings = replace(SETTINGS, narrator=replace(SETTINGS.narrator, pauses=slow))
+    lines = write_script(ONE, settings).segments[1].lines
+    assert [line.pause_after_ms for line in lines] == [222, 1700, 1800]
+
+
+# --- announcement: byline and facts ---------------------------------------------
+
+
+def announcement(s: Summary, templates: Templates | None = None) -> str:
+    """The announcement line of a one-review script."""
+    settings = replace(SETTINGS, templates=templates or Templates())
+    line = write_script([s], settings).segments[1].lines[0]
+    assert line.kind is LineKind.ANNOUNCE
+    return line.text
+
+
+@pytest.mark.parametrize(
+    ("review", "byline"),
+    [
+        (
+            {"critic": "Ana Ruiz", "outlet": "The Ledger"},
+            " By Ana Ruiz, for The Ledger.",
+        ),
+        ({"critic": "Ana Ruiz"}, " By Ana Ruiz."),
+        ({"outlet": "The Ledger"}, " From The Ledger."),
+        ({}, ""),
+    ],
+)
+def test_byline(review: dict[str, str], byline: str) -> None:
+    s = summary("Arrival", "Quiet.", **review)
+    assert announcement(s) == f"Review one of one: Arrival.{byline}"
+
+
+def test_all_facts_are_announced_in_order() -> None:
+    facts = ReviewFacts(certificate="PG-13", runtime_minutes=112, rating="4/5")
+    s = summary("Arrival", "Quiet.", facts=facts, critic="Ana Ruiz", outlet="Ledger")
+    assert announcement(s) == (
+        "Review one of one: Arrival. By Ana Ruiz, for Ledger. Rated P G 13. "
+        "Running time: one hour and 52 minutes. Verdict: 4 out of 5."
+    )
+
+
+def test_single_fact_is_announced_alone() -> None:
+    s = summary("Arrival", "Quiet.", facts=ReviewFacts(runtime_minutes=95))
+    assert announcement(s) == (
+        "Review one of one: Arrival. Running time: one hour and 35 minutes."
+    )
+
+
+def test_review_rating_is_used_when_facts_have_none() -> None:
+    s = summary("Arrival", "Quiet.", rating="B+")
+    assert announcement(s).endswith("Verdict: B+.")
+    both = summary("Arrival", "Quiet.", rating="B+", facts=ReviewFacts(rating="A"))
+    assert announcement(both).endswith("Verdict: A.")
+
+
+def test_empty_templates_switch_pieces_off() -> None:
+    facts = ReviewFacts(certificate="R", runtime_minutes=90, rating="3 stars")
+    s = summary("Arrival", "Quiet.", facts=facts, critic="Ana", outlet="Ledger")
+    quiet = Templates(byline="", certificate="", runtime="", rating="")
+    assert announcement(s, quiet) == "Review one of one: Arrival."
+
+
+def test_custom_templates_are_used_everywhere() -> None:
+    templates = Templates(
+        intro="{show} on {weekday}: {count} films.",
+        announce="Film {number}, {title}.",
+        byline="{critic} writes in {outlet}.",
+        runtime="{minutes} minutes.",
+        transitions=("And film {number} of {total}.",),
+        final_transitions=(),
+        outro="Bye from {show}.",
+    )
+    facts = ReviewFacts(runtime_minutes=101)
+    summaries = [
+        summary("Arrival", "Quiet.", critic="Ana", outlet="Ledger", facts=facts),
+        summary("Carol", "Patient."),
+    ]
+    script = write_script(summaries, replace(SETTINGS, templates=templates))
+    texts = [line.text for line in script.lines]
+    assert texts == [
+        "Film Talk on Tuesday: two films.",
+        "Film one, Arrival. Ana writes in Ledger. 101 minutes.",
+        "Quiet.",
+        "And film two of two.",
+        "Film two, Carol.",
+        "Patient.",
+        "Bye from Film Talk.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "spoken"),
+    [
+        (1, "one minute"),
+        (45, "45 minutes"),
+        (60, "one hour"),
+        (61, "one hour and one minute"),
+        (112, "one hour and 52 minutes"),
+        (120, "two hours"),
+        (200, "three hours and 20 minutes"),
+    ],
+)
+def test_spoken_runtime(minutes: int, spoken: str) -> None:
+    assert spoken_runtime(minutes) == spoken
+
+
+@pytest.mark.parametrize(
+    ("certificate", "spoken"),
+    [
+        ("PG-13", "P G 13"),
+        ("PG", "P G"),
+        ("R", "R"),
+        ("NC-17", "N C 17"),
+        ("TV-MA", "T V M A"),
+        ("12A", "12 A"),
+        ("15", "15"),
+        ("U", "U"),
+    ],
+)
+def test_spoken_certificate(certificate: str, spoken: str) -> None:
+    assert spoken_certificate(certificate) == spoken
+
+
+@pytest.mark.parametrize(
+    ("rating", "spoken"),
+    [
+        ("4/5", "4 out of 5"),
+        ("3.5 / 5", "3.5 out of 5"),
+        ("★★★★", "four stars"),
+        ("★★★½", "three and a half stars"),
+        ("★", "one star"),
+        ("3½ stars", "3 and a half stars"),
+        ("B+", "B+"),
+        ("4 stars", "4 stars"),
+    ],
+)
+def test_spoken_rating(rating: str, spoken: str) -> None:
+    assert spoken_rating(rating) == spoken
+
+
+# --- transitions -------------------------------------------------------------------
+
+
+def default_settings(title: str = "Episode Nine") -> Settings:
+    """SETTINGS with the built-in templates (several transitions)."""
+    return replace(SETTINGS, title=title, templates=Templates())
+
+
+def transitions(script_settings: Settings, count: int) -> list[str]:
+    """The transition text before each review after the first."""
+    summaries = [summary(f"F{i}", "S.") for i in range(count)]
+    segs = write_script(summaries, script_settings).segments[2:-1]
+    assert all(seg.lines[0].kind is LineKind.TRANSITION for seg in segs)
+    return [seg.lines[0].text for seg in segs]
+
+
+def test_same_input_gives_the_same_script() -> None:
+    summaries = [summary(f"F{i}", "S.") for i in range(7)]
+    first = write_script(summaries, default_settings())
+    again = write_script(list(summaries), default_settings())
+    assert first == again
+
+
+def test_transitions_vary_and_cover_the_whole_list() -> None:
+    used = transitions(default_settings(), 1 + 2 * len(TRANSITIONS) + 1)
+    regular, final = used[:-1], used[-1]
+    assert set(regular) == TRANSITIONS
+    assert all(a != b for a, b in zip(regular, regular[1:], strict=False))
+    assert final in FINALS
+
+
+def test_two_reviews_get_a_regular_transition() -> None:
+    assert transitions(default_settings(), 2)[0] in TRANSITIONS
+
+
+def test_different_episodes_open_with_different_transitions() -> None:
+    firsts = {transitions(default_settings(f"Episode {n}"), 3)[0] for n in range(12)}
+    assert len(firsts) >= 3
+
+
+def test_no_transitions_configured_means_no_transition_lines() -> None:
+    settings = replace(
+        SETTINGS, templates=Templates(transitions=(), final_transitions=())
+    )
+    summaries = [summary(f"F{i}", "S.") for i in range(3)]
+    kinds = [line.kind for line in write_script(summaries, settings).lines]
+    assert LineKind.TRANSITION not in kinds
+
+
+# --- timeline ----------------------------------------------------------------------
+
+
+def test_timeline_follows_words_per_minute_and_pauses() -> None:
+    script = write_script(THREE, SETTINGS)
+    timeline = estimate_timeline(script, SETTINGS.voice, lead_in_ms=250, tail_ms=40)
+    assert [t.line for t in timeline.lines] == list(script.lines)
+    assert timeline.lines[0].start_ms == 250
+    for timed in timeline.lines:
+        rate = 150 if timed.line.speaker == NARRATOR else 170
+        assert timed.speech_ms == round(1000 * expected_seconds(timed.line.text, rate))
+    for before, after in zip(timeline.lines, timeline.lines[1:], strict=False):
+        gap = after.start_ms - before.start_ms
+        assert gap == before.speech_ms + before.line.pause_after_ms
+    last = timeline.lines[-1]
+    assert timeline.total_ms == last.start_ms + last.speech_ms + 40
+    segments = [t.segment for t in timeline.lines]
+    assert segments[0] == "Intro"
+    assert segments[-1] == "Outro"
+    assert segments.count("Arrival") == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("abcdef abcdef abcdef abcdef abcdef abcdef abcdef", 48 / 7),  # characters
+        ("Go.", 1.0),  # never below one word
+        ("", 1.0),
+        ("abcdef abcdef abcdef abcdef abcdef abcdef abcdef.", 49 / 7 + 0.5),
+        ("abcdef, abcdef; abcdef: abcdef abcdef abcdef abcdef", 51 / 7 + 4.5),
+        ("Wait... what?!", 14 / 7 + 2 * 0.5),
+    ],
+)
+def test_expected_seconds(text: str, words: float) -> None:
+    assert expected_seconds(text, 120) == pytest.approx(words / 2)
+    assert expected_seconds(text, 240) == pytest.approx(words / 4)

@@ -14,8 +14,20 @@ from digest.config import Settings, build_settings
 from digest.errors import SynthesisError
 from digest.models import Clip, Line, LineKind, Mix, Review, Script, Segment, Summary
 from digest.script import write_script
-from digest.speak import render_clips, speaker_voice
-from digest.stitch import FADE_MS, LEAD_IN_MS, stitch
+from digest.speak import render_clips
+from digest.stitch import (
+    FADE_MS,
+    KEEP_MS,
+    LEAD_IN_MS,
+    MUSIC_BED_DB,
+    MUSIC_DUCK_DB,
+    MUSIC_LEAD_MS,
+    MUSIC_TAIL_MS,
+    add_music,
+    music_envelopes,
+    music_seconds,
+    stitch,
+)
 
 from .conftest import FakeSynthesizer
 
@@ -127,7 +139,7 @@ def make_clips(
     return render_clips(
         script.lines,
         synth,
-        lambda speaker: speaker_voice(speaker, settings.host, settings.narrator),
+        settings.voice,
         workdir,
     )
 
@@ -410,3 +422,201 @@ def test_offsets_come_from_the_audio_not_from_clip_frames(
     assert mix.frames == rendered.mix.frames
     assert mix.cues == rendered.mix.cues
     assert mix.chapters == rendered.mix.chapters
+
+
+# --- silence around the speech ------------------------------------------------------
+
+
+def padded_wav(path: Path, lead_s: float, tone_s: float, tail_s: float) -> int:
+    """A tone with exact digital silence before and after it, like espeak writes."""
+    rate = 22050
+    tone = tone_wav(path, tone_s, rate, pitch=300.0)
+    with wave.open(str(path), "rb") as wav:
+        middle = wav.readframes(wav.getnframes())
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"\0\0" * int(lead_s * rate) + middle)
+        wav.writeframes(b"\0\0" * int(tail_s * rate))
+    return tone
+
+
+def test_engine_silence_around_a_clip_is_trimmed_to_a_few_ms(tmp_path: Path) -> None:
+    line = Line("host", "Hi.", LineKind.INTRO, 500)
+    tone = padded_wav(tmp_path / "padded.wav", 0.3, 1.0, 0.4)
+    clip = Clip(line, tmp_path / "padded.wav", int(1.7 * 22050), 22050)
+    mix = stitch([clip], [Segment("Intro", (line,))], tmp_path / "mix.wav")
+    keep = silence_frames(KEEP_MS, 22050)
+    speech = tone + 2 * keep - 1  # the tone's first sample is a zero crossing
+    assert abs(mix.frames - (silence_frames(LEAD_IN_MS, 22050) + speech + 11025)) <= 1
+    (cue,) = mix.cues
+    assert cue.start_ms == LEAD_IN_MS
+    assert abs(cue.end_ms - cue.start_ms - 1000 - 2 * KEEP_MS) <= 1
+    data = samples(mix.wav)
+    first = next(i for i, v in enumerate(data) if abs(v) > 104)
+    # the voice starts within a few milliseconds of its cue
+    assert 0 <= first * 1000 / 22050 - cue.start_ms <= KEEP_MS + 2
+
+
+def test_silent_clip_is_kept_as_it_is(tmp_path: Path) -> None:
+    line = Line("host", "Hm.", LineKind.OUTRO, 0)
+    path = tmp_path / "quiet.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22050)
+        wav.writeframes(b"\0\0" * 2205)
+    mix = stitch(
+        [Clip(line, path, 2205, 22050)], [Segment("Outro", (line,))], tmp_path / "m.wav"
+    )
+    assert mix.frames == silence_frames(LEAD_IN_MS, 22050) + 2205
+
+
+def test_lead_in_and_tail_belong_to_first_and_last_chapter(
+    rendered: Rendered, tmp_path: Path
+) -> None:
+    mix = stitch(
+        rendered.clips,
+        rendered.script.segments,
+        tmp_path / "framed.wav",
+        lead_in_ms=3000,
+        tail_ms=1500,
+    )
+    rate = mix.sample_rate
+    extra = silence_frames(3000, rate) + silence_frames(1500, rate)
+    assert mix.frames == rendered.mix.frames - silence_frames(LEAD_IN_MS, rate) + extra
+    assert mix.cues[0].start_ms == 3000
+    assert mix.chapters[0].start_ms == 0
+    assert mix.chapters[-1].end_ms - mix.cues[-1].end_ms == 1500
+    assert not any(samples(mix.wav)[-silence_frames(1500, rate) :])
+
+
+# --- music under the intro and outro ----------------------------------------------
+
+MUSIC_HZ = 1000.0  # far from the fake voices' 180-340 Hz
+
+
+def music_wav(path: Path, seconds: float, rate: int = 22050, amp: int = 8000) -> Path:
+    """A plain tone standing in for decoded music."""
+    tone_wav(path, seconds, rate, pitch=MUSIC_HZ)
+    if amp != 6000:
+        data = samples(path)
+        scaled = array("h", (int(v * amp / 6000) for v in data))
+        with wave.open(str(path), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(rate)
+            wav.writeframes(scaled.tobytes())
+    return path
+
+
+def level_db(data: array, rate: int, start_ms: int, end_ms: int, hz: float) -> float:
+    """Level (dBFS) of the ``hz`` component between two times (Goertzel)."""
+    i0, i1 = rate * start_ms // 1000, rate * end_ms // 1000
+    w = 2 * math.pi * hz / rate
+    re = sum(data[i0 + k] * math.cos(w * k) for k in range(i1 - i0))
+    im = sum(data[i0 + k] * math.sin(w * k) for k in range(i1 - i0))
+    amp = 2 * math.hypot(re, im) / (i1 - i0)
+    return 20 * math.log10(max(amp, 1e-6) / 32768)
+
+
+@pytest.fixture
+def framed(rendered: Rendered, tmp_path: Path) -> Mix:
+    """The rendered clips stitched with room for music."""
+    return stitch(
+        rendered.clips,
+        rendered.script.segments,
+        tmp_path / "framed.wav",
+        lead_in_ms=MUSIC_LEAD_MS,
+        tail_ms=MUSIC_TAIL_MS,
+    )
+
+
+def test_music_envelopes_follow_the_intro_and_outro(framed: Mix) -> None:
+    intro, outro = music_envelopes(framed)
+    duck = 10 ** (MUSIC_DUCK_DB / 20)
+    for env in (intro, outro):
+        times = [t for t, _ in env]
+        assert times == sorted(times)
+        assert env[0][1] == 0.0  # fades in from nothing
+        assert env[-1][1] == 0.0  # and out to nothing
+        assert all(0.0 <= g <= 1.0 for _, g in env)
+    first_cue, last_cue = framed.cues[0], framed.cues[-1]
+    assert intro[0][0] == 0
+    assert (first_cue.start_ms, duck) in intro
+    assert (first_cue.end_ms, duck) in intro
+    assert intro[-1][0] <= framed.chapters[0].end_ms
+    assert (last_cue.start_ms, duck) in outro
+    assert outro[-1][0] == round(framed.seconds * 1000)
+    assert outro[0][0] > framed.cues[-2].end_ms  # after the last review ends
+    needed = max(intro[-1][0] - intro[0][0], outro[-1][0] - outro[0][0]) / 1000
+    assert music_seconds(framed) == needed
+
+
+def test_music_is_ducked_under_speech_and_absent_elsewhere(
+    framed: Mix, tmp_path: Path
+) -> None:
+    music = music_wav(tmp_path / "music.wav", music_seconds(framed) + 1)
+    mixed = add_music(framed, music, tmp_path / "with-music.wav")
+    assert mixed.wav == tmp_path / "with-music.wav"
+    assert (mixed.frames, mixed.chapters, mixed.cues) == (
+        framed.frames,
+        framed.chapters,
+        framed.cues,
+    )
+    rate = framed.sample_rate
+    data, dry = samples(mixed.wav), samples(framed.wav)
+    assert len(data) == len(dry)
+    intro_cue, outro_cue = framed.cues[0], framed.cues[-1]
+    alone = level_db(data, rate, 1000, 2500, MUSIC_HZ)
+    under = level_db(data, rate, intro_cue.start_ms + 50, intro_cue.end_ms, MUSIC_HZ)
+    after = level_db(
+        data, rate, outro_cue.end_ms + 600, outro_cue.end_ms + 1400, MUSIC_HZ
+    )
+    assert under < alone - 15  # ducked (MUSIC_DUCK_DB is -18 dB)
+    assert abs(after - alone) < 1.5  # back up after the host's last word
+    # the bed sits MUSIC_BED_DB under the speech level
+    speech_rms = math.sqrt(
+        sum(
+            v * v
+            for v in dry[
+                rate * intro_cue.start_ms // 1000 : rate * intro_cue.end_ms // 1000
+            ]
+        )
+        / (rate * (intro_cue.end_ms - intro_cue.start_ms) // 1000)
+    )
+    bed_rms_db = alone + 20 * math.log10(32768 / math.sqrt(2))  # sine: peak/sqrt(2)
+    assert abs(bed_rms_db - (20 * math.log10(speech_rms) + MUSIC_BED_DB)) < 3
+    # between the intro's fade and the outro's entry the episode is untouched
+    intro_env, outro_env = music_envelopes(framed)
+    middle = slice(rate * intro_env[-1][0] // 1000, rate * outro_env[0][0] // 1000)
+    assert intro_env[-1][0] <= framed.chapters[1].start_ms
+    assert outro_env[0][0] > framed.cues[-2].end_ms
+    assert data[middle] == dry[middle]
+    # faded in from nothing, faded out to nothing
+    assert max(abs(v) for v in data[: rate // 100]) < 300
+    assert max(abs(v) for v in data[-rate // 100 :]) < 300
+
+
+def test_short_music_is_looped(framed: Mix, tmp_path: Path) -> None:
+    music = music_wav(tmp_path / "jingle.wav", 0.5)
+    mixed = add_music(framed, music, tmp_path / "looped.wav")
+    data = samples(mixed.wav)
+    rate = framed.sample_rate
+    end = framed.cues[-1].end_ms
+    assert level_db(data, rate, end + 600, end + 1400, MUSIC_HZ) > -30
+
+
+def test_silent_music_leaves_the_mix_alone(
+    framed: Mix, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    music = music_wav(tmp_path / "silent.wav", 2.0, amp=0)
+    assert add_music(framed, music, tmp_path / "out.wav") == framed
+    assert "silent" in caplog.text
+
+
+def test_music_at_another_rate_is_refused(framed: Mix, tmp_path: Path) -> None:
+    music = music_wav(tmp_path / "m.wav", 2.0, rate=44100)
+    with pytest.raises(SynthesisError, match="not decoded to mono 22050"):
+        add_music(framed, music, tmp_path / "out.wav")

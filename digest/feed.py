@@ -1,0 +1,434 @@
+"""The podcast feed: a folder of episode MP3s → ``feed.xml`` (RSS 2.0).
+
+In: every ``*.mp3`` in the folder, read back with mutagen (ID3 tags, CHAP frames,
+duration) together with its sidecars (see :mod:`digest.sidecars`), and the
+channel's own details (:class:`Channel`). Out: ``feed.xml`` in the same folder,
+with the ``itunes``, ``podcast`` (Podcasting 2.0) and ``psc`` (Podlove Simple
+Chapters) namespaces: one ``<item>`` per episode with enclosure, duration, a
+stable GUID, transcripts and chapters. The XML is written with the standard
+library's ElementTree and renamed over the old feed only once it is complete.
+
+Everything in the feed comes from the files, never from the clock, so the same
+folder always gives the same bytes.
+"""
+
+import logging
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from email.utils import format_datetime
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import quote, urljoin, urlsplit
+
+import defusedxml.ElementTree as SafeET
+from mutagen import MutagenError
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from .errors import InputError
+from .models import Chapter
+from .sidecars import (
+    MIME_CHAPTERS,
+    MIME_SRT,
+    MIME_VTT,
+    NOTES_ID,
+    Sidecars,
+    clean_text,
+    write_atomic,
+)
+
+log = logging.getLogger("digest")
+
+FEED_NAME = "feed.xml"
+NS_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+NS_PODCAST = "https://podcastindex.org/namespace/1.0"
+NS_ATOM = "http://www.w3.org/2005/Atom"
+NS_PSC = "http://podlove.org/simple-chapters"
+# Podcasting 2.0 fixes this UUID as the namespace for podcast:guid values.
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+# Apple Podcasts accepts at most 4000 bytes of episode description.
+DESCRIPTION_LIMIT = 4000
+COVER_NAMES = ("cover.png", "cover.jpg", "cover.jpeg")
+COVER_SUFFIXES = (".cover.png", ".cover.jpg", ".cover.jpeg")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """The show as the feed presents it.
+
+    ``base_url`` is where the folder is published (the MP3s and sidecars are
+    linked relative to it); by default the folder's own ``file://`` URI, which
+    works for local players but not for podcast directories. ``cover_url`` is the
+    show artwork (1400-3000 px square); by default ``cover.png`` or ``cover.jpg``
+    in the folder, else the newest episode's ``NAME.cover.png``.
+    """
+
+    title: str = "Review Digest"
+    author: str = "digest"
+    description: str | None = None
+    base_url: str | None = None
+    link: str | None = None
+    language: str = "en"
+    cover_url: str | None = None
+    owner_email: str | None = None
+    category: str = "TV & Film"
+    subcategory: str | None = "Film Reviews"
+    explicit: bool = False
+    copyright: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEpisode:
+    """One episode as read back from its MP3 and sidecars."""
+
+    path: Path
+    size: int
+    seconds: float
+    title: str
+    show: str | None
+    author: str | None
+    episode_date: date
+    chapters: tuple[Chapter, ...]
+    notes_html: str | None
+    comment: str | None
+    vtt: Path | None
+    srt: Path | None
+    chapters_json: Path | None
+    page: Path | None
+    cover: Path | None
+
+
+def episode_guid(show: str, file_name: str) -> str:
+    """The item GUID: a UUIDv5 of the show and the MP3's file name.
+
+    Regenerating an episode (same show, same file) keeps its GUID, so podcast
+    apps see an update rather than a new episode; content and time play no part.
+    """
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, f"digest:{show}/{file_name}"))
+
+
+def podcast_guid(feed_url: str) -> str:
+    """The channel's ``podcast:guid``: UUIDv5 of the feed URL without its scheme."""
+    parts = urlsplit(feed_url)
+    bare = (parts.netloc + parts.path + parts.query + parts.fragment).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+def default_base_url(folder: Path) -> str:
+    """The folder's ``file://`` URI, ending in a slash."""
+    return folder.resolve().as_uri().rstrip("/") + "/"
+
+
+def _text_frame(tags: ID3, key: str) -> str | None:
+    frame = tags.get(key)
+    if frame is None or not frame.text:
+        return None
+    return clean_text(str(frame.text[0])) or None
+
+
+def _tag_date(tags: ID3, path: Path) -> date:
+    frame = tags.get("TDRC")
+    if frame is not None and frame.text:
+        stamp = frame.text[0]  # mutagen's ID3TimeStamp has parsed the fields
+        try:
+            return date(stamp.year, stamp.month or 1, stamp.day or 1)
+        except (TypeError, ValueError):
+            pass
+    # No usable date tag: the file's own modification day, so the feed still
+    # depends on the folder alone.
+    log.warning("%s: no TDRC date tag, using the file's modification date", path)
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+
+
+def _chapters(tags: ID3) -> tuple[Chapter, ...]:
+    chapters = []
+    for frame in tags.getall("CHAP"):
+        title_frame = frame.sub_frames.get("TIT2")
+        title = clean_text(str(title_frame.text[0])) if title_frame else ""
+        chapters.append(
+            Chapter(title or frame.element_id, frame.start_time, frame.end_time)
+        )
+    return tuple(sorted(chapters, key=lambda c: (c.start_ms, c.end_ms, c.title)))
+
+
+def _comment(tags: ID3) -> str | None:
+    for frame in tags.getall("COMM"):
+        if frame.text:
+            return clean_text(str(frame.text[0])) or None
+    return None
+
+
+def read_notes(page: Path) -> ET.Element | None:
+    """The ``#show-notes`` element of an episode page, or None if unreadable."""
+    try:
+        root = SafeET.parse(page).getroot()
+    except (OSError, ET.ParseError, ValueError) as exc:
+        log.warning("%s: show notes not readable (%s)", page, exc)
+        return None
+    found = None if root is None else root.find(f".//*[@id='{NOTES_ID}']")
+    if found is not None:
+        found.tail = None
+    return found
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
+def read_episode(mp3: Path) -> FeedEpisode:
+    """Read one episode's tags, chapters, duration and sidecars."""
+    try:
+        audio = MP3(mp3)
+        size = mp3.stat().st_size
+    except (MutagenError, OSError) as exc:
+        raise InputError(f"{mp3}: not a readable MP3 ({exc})") from exc
+    if audio.info is None:
+        raise InputError(f"{mp3}: not a readable MP3 (no audio stream)")
+    tags = audio.tags if isinstance(audio.tags, ID3) else ID3()
+    files = Sidecars.for_mp3(mp3)
+    notes = read_notes(files.html) if files.html.is_file() else None
+    cover = next(
+        (p for s in COVER_SUFFIXES if (p := mp3.with_suffix(s)).is_file()), None
+    )
+    return FeedEpisode(
+        path=mp3,
+        size=size,
+        seconds=float(audio.info.length),
+        title=_text_frame(tags, "TIT2") or mp3.stem,
+        show=_text_frame(tags, "TALB"),
+        author=_text_frame(tags, "TPE1"),
+        episode_date=_tag_date(tags, mp3),
+        chapters=_chapters(tags),
+        notes_html=None if notes is None else ET.tostring(notes, encoding="unicode"),
+        comment=_comment(tags),
+        vtt=_existing(files.vtt),
+        srt=_existing(files.srt),
+        chapters_json=_existing(files.chapters),
+        page=_existing(files.html),
+        cover=cover,
+    )
+
+
+def read_episodes(folder: Path) -> tuple[FeedEpisode, ...]:
+    """Every episode MP3 in ``folder`` (not hidden, not recursive), newest first."""
+    try:
+        mp3s = [
+            p
+            for p in folder.iterdir()
+            if p.suffix.lower() == ".mp3" and not p.name.startswith(".") and p.is_file()
+        ]
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot read folder ({exc})") from exc
+    episodes = [read_episode(p) for p in mp3s]
+    episodes.sort(key=lambda e: e.path.name)
+    episodes.sort(key=lambda e: e.episode_date, reverse=True)
+    return tuple(episodes)
+
+
+# --- rendering -------------------------------------------------------------------
+
+
+def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs: str) -> None:
+    """Add ``<tag attrs>value</tag>``; ``attrs`` may include one named ``text``."""
+    element = ET.SubElement(parent, tag, attrs)
+    if value is not None:
+        element.text = value
+
+
+def _rfc822(day: date) -> str:
+    return format_datetime(datetime.combine(day, time(0), tzinfo=UTC), usegmt=True)
+
+
+def _duration(seconds: float) -> str:
+    return str(max(0, round(seconds)))
+
+
+def _npt(ms: int) -> str:
+    hours, rest = divmod(max(0, ms), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def _url(base: str, path: Path) -> str:
+    return urljoin(base, quote(path.name))
+
+
+def _notes_for_feed(episode: FeedEpisode, base: str) -> str:
+    """The show notes as an HTML fragment with absolute links, within Apple's limit."""
+    if episode.notes_html is None:
+        return episode.comment or episode.title
+    page_url = _url(base, episode.page or episode.path)
+    notes = SafeET.fromstring(episode.notes_html)
+    for anchor in notes.iter("a"):
+        href = anchor.get("href") or ""
+        absolute = urljoin(page_url, href)
+        if urlsplit(href).scheme or absolute.startswith(base):
+            anchor.set("href", absolute)
+        else:
+            # A relative link that leaves the published folder (a review's source
+            # file on the author's disk) would point nowhere: keep only its text.
+            anchor.tag = "span"
+            anchor.attrib.clear()
+
+    def fragment() -> str:
+        inner = [notes.text or ""]
+        inner += [ET.tostring(c, encoding="unicode", method="html") for c in notes]
+        return "".join(inner).strip()
+
+    text = fragment()
+    if len(text.encode("utf-8")) > DESCRIPTION_LIMIT:
+        # Too long for Apple: keep titles, credits, links and chapters, drop the
+        # summary sentences (they are in the transcript and on the episode page).
+        for parent in notes.iter():
+            for child in list(parent):
+                if "summary" in (child.get("class") or "").split():
+                    parent.remove(child)
+        text = fragment()
+    return text
+
+
+def _channel_cover(
+    channel: Channel, folder: Path, base: str, episodes: Sequence[FeedEpisode]
+) -> str | None:
+    if channel.cover_url:
+        return channel.cover_url
+    for name in COVER_NAMES:
+        if (folder / name).is_file():
+            return urljoin(base, quote(name))
+    for episode in episodes:
+        if episode.cover is not None:
+            return _url(base, episode.cover)
+    return None
+
+
+def _item(
+    channel_el: ET.Element, episode: FeedEpisode, channel: Channel, base: str
+) -> None:
+    item = ET.SubElement(channel_el, "item")
+    _sub(item, "title", episode.title)
+    if episode.page is not None:
+        _sub(item, "link", _url(base, episode.page))
+    _sub(item, "description", _notes_for_feed(episode, base))
+    _sub(
+        item,
+        "enclosure",
+        url=_url(base, episode.path),
+        length=str(episode.size),
+        type="audio/mpeg",
+    )
+    guid = episode_guid(episode.show or channel.title, episode.path.name)
+    _sub(item, "guid", guid, isPermaLink="false")
+    _sub(item, "pubDate", _rfc822(episode.episode_date))
+    _sub(item, "itunes:title", episode.title)
+    _sub(item, "itunes:author", episode.author or channel.author)
+    _sub(item, "itunes:duration", _duration(episode.seconds))
+    _sub(item, "itunes:explicit", "true" if channel.explicit else "false")
+    _sub(item, "itunes:episodeType", "full")
+    if episode.cover is not None:
+        _sub(item, "itunes:image", href=_url(base, episode.cover))
+    for path, mime in ((episode.vtt, MIME_VTT), (episode.srt, MIME_SRT)):
+        if path is not None:
+            _sub(
+                item,
+                "podcast:transcript",
+                url=_url(base, path),
+                type=mime,
+                language=channel.language,
+                rel="captions",
+            )
+    if episode.chapters_json is not None:
+        _sub(
+            item,
+            "podcast:chapters",
+            url=_url(base, episode.chapters_json),
+            type=MIME_CHAPTERS,
+        )
+    if episode.chapters:
+        psc = ET.SubElement(item, "psc:chapters", version="1.2")
+        for chapter in episode.chapters:
+            _sub(psc, "psc:chapter", start=_npt(chapter.start_ms), title=chapter.title)
+
+
+def render_feed(
+    episodes: Sequence[FeedEpisode], channel: Channel, folder: Path
+) -> bytes:
+    """The RSS document for ``episodes`` (in the given order) as UTF-8 bytes."""
+    base = channel.base_url or default_base_url(folder)
+    if not base.endswith("/"):
+        base += "/"
+    feed_url = urljoin(base, FEED_NAME)
+    # Prefixed names plus explicit xmlns attributes: the output is namespaced XML
+    # without touching ElementTree's process-wide prefix registry.
+    rss = ET.Element(
+        "rss",
+        {
+            "version": "2.0",
+            "xmlns:itunes": NS_ITUNES,
+            "xmlns:podcast": NS_PODCAST,
+            "xmlns:atom": NS_ATOM,
+            "xmlns:psc": NS_PSC,
+        },
+    )
+    ch = ET.SubElement(rss, "channel")
+    _sub(ch, "title", channel.title)
+    _sub(ch, "link", channel.link or base)
+    _sub(ch, "atom:link", href=feed_url, rel="self", type="application/rss+xml")
+    description = channel.description or (
+        f"{channel.title}: short spoken digests of written reviews."
+    )
+    _sub(ch, "description", description)
+    _sub(ch, "language", channel.language)
+    if channel.copyright:
+        _sub(ch, "copyright", channel.copyright)
+    _sub(ch, "generator", "digest")
+    if episodes:
+        newest = _rfc822(max(e.episode_date for e in episodes))
+        _sub(ch, "pubDate", newest)
+        _sub(ch, "lastBuildDate", newest)
+    _sub(ch, "itunes:author", channel.author)
+    owner = ET.SubElement(ch, "itunes:owner")
+    _sub(owner, "itunes:name", channel.author)
+    if channel.owner_email:
+        _sub(owner, "itunes:email", channel.owner_email)
+    cover = _channel_cover(channel, folder, base, episodes)
+    if cover:
+        _sub(ch, "itunes:image", href=cover)
+    else:
+        log.warning("%s: no cover art; Apple Podcasts requires itunes:image", folder)
+    category = ET.SubElement(ch, "itunes:category", text=channel.category)
+    if channel.subcategory:
+        _sub(category, "itunes:category", text=channel.subcategory)
+    _sub(ch, "itunes:explicit", "true" if channel.explicit else "false")
+    _sub(ch, "itunes:type", "episodic")
+    _sub(ch, "podcast:guid", podcast_guid(feed_url))
+    for episode in episodes:
+        _item(ch, episode, channel, base)
+    tree = ET.ElementTree(rss)
+    ET.indent(tree, space="  ")
+    out = BytesIO()
+    tree.write(out, encoding="utf-8", xml_declaration=True)
+    return out.getvalue() + b"\n"
+
+
+def write_feed(output_dir: Path, channel: Channel | None = None) -> Path:
+    """Write ``output_dir/feed.xml`` listing every episode MP3 in ``output_dir``.
+
+    Raises :class:`InputError` when the folder holds no episode (or one that is
+    not a readable MP3) and :class:`OutputError` when the feed cannot be written;
+    in both cases the previous ``feed.xml`` is left as it was.
+    """
+    channel = channel or Channel()
+    if not output_dir.is_dir():
+        raise InputError(f"{output_dir}: no such folder")
+    episodes = read_episodes(output_dir)
+    if not episodes:
+        raise InputError(f"{output_dir}: no episode MP3 to list in a feed")
+    data = render_feed(episodes, channel, output_dir)
+    SafeET.fromstring(data)  # the feed must read back before it replaces the old one
+    target = write_atomic(output_dir / FEED_NAME, data)
+    log.info("feed: %s (%d episodes)", target, len(episodes))
+    return target
