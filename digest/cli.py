@@ -19,10 +19,13 @@ from . import __version__
 from .config import Settings, build_settings
 from .doctor import run_doctor
 from .errors import DigestError, ExitCode, MissingDependencyError, UsageError
+from .feed import write_feed
+from .models import Summary
 from .nlp import download_nltk_data
 from .pipeline import (
     Plan,
     build_episode,
+    channel_for,
     list_voices,
     plan_episode,
     preview_voice,
@@ -39,10 +42,37 @@ app = typer.Typer(
 )
 
 PathsArg = Annotated[
-    list[Path],
+    list[str],
     typer.Argument(
-        help="Review files (.txt, .md) or folders of them.", show_default=False
+        help="Review files (.txt .md .html .json .jsonl .csv .rss .atom), folders, "
+        "http(s) URLs, or - for stdin.",
+        show_default=False,
     ),
+]
+SecondsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--seconds", min=1, help="At most this many seconds of reading per review."
+    ),
+]
+EpisodeSecondsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--episode-seconds",
+        min=1,
+        help="Reading time shared by all the summaries of the episode.",
+    ),
+]
+FieldOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field",
+        help="Map a review field to a JSON/CSV key, e.g. text=reviewBody (repeatable).",
+    ),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", min=0.1, help="Seconds to wait on a URL [default: 15]."),
 ]
 VoicesOpt = Annotated[
     Path | None, typer.Option(help="Folder of voice profiles [default: ./voices].")
@@ -197,6 +227,17 @@ def build(
     title: Annotated[str | None, typer.Option(help="Episode title.")] = None,
     show: Annotated[str | None, typer.Option(help="Show name.")] = None,
     sentences: SentencesOpt = None,
+    seconds: SecondsOpt = None,
+    episode_seconds: EpisodeSecondsOpt = None,
+    field: FieldOpt = None,
+    timeout: TimeoutOpt = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Where output/ is published, for feed.xml links."),
+    ] = None,
+    feed: Annotated[
+        bool, typer.Option("--feed/--no-feed", help="Rebuild feed.xml after the build.")
+    ] = True,
     episode_date: Annotated[
         str | None,
         typer.Option("--date", help="Episode date, YYYY-MM-DD [default: today]."),
@@ -231,6 +272,12 @@ def build(
             title=title,
             show=show,
             sentences=sentences,
+            seconds=seconds,
+            episode_seconds=episode_seconds,
+            fields=tuple(field) if field else None,
+            fetch_timeout_s=timeout,
+            base_url=base_url,
+            feed=feed,
             episode_date=_parse_date(episode_date),
             voices=voices,
             templates=templates,
@@ -271,21 +318,40 @@ def build(
 def summarize(
     paths: PathsArg,
     sentences: SentencesOpt = None,
+    seconds: SecondsOpt = None,
+    episode_seconds: EpisodeSecondsOpt = None,
+    field: FieldOpt = None,
+    timeout: TimeoutOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON for scripts.")
     ] = False,
 ) -> None:
     """Print each review's extractive summary."""
     with _reported():
-        settings = _settings(sentences=sentences)
+        settings = _settings(
+            sentences=sentences,
+            seconds=seconds,
+            episode_seconds=episode_seconds,
+            fields=tuple(field) if field else None,
+            fetch_timeout_s=timeout,
+        )
         summaries = summarize_paths(paths, settings)
         if as_json:
             payload = {
                 "reviews": [
                     {
-                        "source": str(s.review.source),
+                        "source": _source(s),
                         "title": s.review.title,
+                        "critic": s.review.critic,
+                        "outlet": s.review.outlet,
+                        "language": s.review.language,
                         "sentences": list(s.sentences),
+                        "paragraphs": list(s.paragraphs),
+                        "facts": {
+                            "certificate": s.facts.certificate,
+                            "runtime_minutes": s.facts.runtime_minutes,
+                            "rating": s.facts.rating,
+                        },
                     }
                     for s in summaries
                 ]
@@ -295,7 +361,15 @@ def summarize(
         for index, summary in enumerate(summaries):
             if index:
                 typer.echo("")
-            typer.echo(f"# {summary.review.title}  ({summary.review.source})")
+            typer.echo(f"# {summary.review.title}  ({_source(summary)})")
+            facts = summary.facts
+            known = [
+                facts.certificate,
+                f"{facts.runtime_minutes} minutes" if facts.runtime_minutes else None,
+                facts.rating,
+            ]
+            if any(known):
+                typer.echo("  " + ", ".join(k for k in known if k))
             for sentence in summary.sentences:
                 typer.echo(f"- {sentence}")
 
@@ -379,6 +453,49 @@ def say(
             f"Wrote {result.path} ({result.seconds:.1f} s, {p.name}: {p.voice}, "
             f"{p.rate} wpm, pitch {p.pitch})"
         )
+
+
+@app.command("feed")
+def feed_command(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder of episode MP3s [default: output].")
+    ] = Path("output"),
+    show: Annotated[str | None, typer.Option(help="Show (channel) title.")] = None,
+    artist: Annotated[str | None, typer.Option(help="Show author.")] = None,
+    description: Annotated[str | None, typer.Option(help="Show description.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="Public URL of the folder [default: file://].")
+    ] = None,
+    link: Annotated[str | None, typer.Option(help="Show website.")] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language code, e.g. en.")
+    ] = None,
+    cover_url: Annotated[str | None, typer.Option(help="Show artwork URL.")] = None,
+    owner_email: Annotated[
+        str | None, typer.Option(help="Owner e-mail (itunes:owner).")
+    ] = None,
+    explicit: Annotated[
+        bool, typer.Option("--explicit", help="Mark the show explicit.")
+    ] = False,
+) -> None:
+    """Rebuild FOLDER/feed.xml (RSS 2.0, iTunes and Podcasting 2.0 tags)."""
+    with _reported():
+        settings = _settings(show=show, artist=artist, base_url=base_url)
+        channel = channel_for(
+            settings,
+            description=description,
+            link=link,
+            language=language,
+            cover_url=cover_url,
+            owner_email=owner_email,
+            explicit=explicit or None,
+        )
+        typer.echo(f"Wrote {write_feed(folder, channel)}")
+
+
+def _source(summary: Summary) -> str:
+    """Where a review came from, as the user named it (a URL stays a URL)."""
+    return summary.review.url or str(summary.review.source)
 
 
 @app.command("download-data")

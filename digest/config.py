@@ -121,6 +121,12 @@ class Settings:
     artist: str = "digest"
     episode_date: date = field(default_factory=date.today)
     sentences: int = 4
+    # Reading-time limits for the summaries: per review, and shared by the episode.
+    seconds: float | None = None
+    episode_seconds: float | None = None
+    # Reading reviews: JSON/CSV field mapping ("text=reviewBody") and URL timeout.
+    fields: tuple[str, ...] = ()
+    fetch_timeout_s: float = 15.0
     output: Path = Path("output/episode.mp3")
     bitrate_kbps: int = 96
     loudness_lufs: float = -16.0
@@ -138,6 +144,9 @@ class Settings:
     music: Path | None = None
     cover: Path | None = None
     track: int | None = None
+    # Where the output folder is published, for feed.xml's links (None: file://).
+    base_url: str | None = None
+    feed: bool = True
     synth_timeout_s: float = 30.0
     synth_retries: int = 3
     use_nltk_data: bool = True
@@ -355,6 +364,8 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
             out["sentences"] = int(env["DIGEST_SENTENCES"])
         except ValueError:
             raise ConfigError("DIGEST_SENTENCES must be a whole number") from None
+    if "DIGEST_BASE_URL" in env:
+        out["base_url"] = env["DIGEST_BASE_URL"] or None
     if "DIGEST_BITRATE" in env:
         try:
             out["bitrate_kbps"] = int(env["DIGEST_BITRATE"])
@@ -418,6 +429,10 @@ def build_settings(
 def _validate(settings: Settings) -> None:
     if not 1 <= settings.sentences <= 50:
         raise ConfigError("sentences must be between 1 and 50")
+    for name in ("seconds", "episode_seconds", "fetch_timeout_s"):
+        value = getattr(settings, name)
+        if value is not None and not 0 < value <= 86_400:
+            raise ConfigError(f"{name} must be a positive number of seconds")
     if settings.bitrate_kbps not in (32, 48, 64, 80, 96, 112, 128, 160, 192, 256, 320):
         raise ConfigError(f"unsupported MP3 bitrate {settings.bitrate_kbps} kbps")
     if not -30.0 <= settings.loudness_lufs <= -10.0:

@@ -430,5 +430,7 @@ def write_feed(output_dir: Path, channel: Channel | None = None) -> Path:
     data = render_feed(episodes, channel, output_dir)
     SafeET.fromstring(data)  # the feed must read back before it replaces the old one
     target = write_atomic(output_dir / FEED_NAME, data)
-    log.info("feed: %s (%d episodes)", target, len(episodes))
+    log.info(
+        "feed: %s (%d episode%s)", target, len(episodes), "s"[: len(episodes) != 1]
+    )
     return target

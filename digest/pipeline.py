@@ -8,28 +8,35 @@ voice preview (:func:`say`) and the voice listing (:func:`list_voices`).
 """
 
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import Settings, VoiceProfile, find_profile, load_voice_profile
 from .config import profile_paths as voice_profile_paths
+from .cover import render_cover
 from .deps import Engines, find_ffmpeg, preflight, prepare_espeak
-from .errors import InputError, UsageError
+from .errors import DigestError, InputError, OutputError, UsageError
+from .feed import Channel, write_feed
 from .ingest import ingest
 from .models import Episode, Line, LineKind, Script, Summary
 from .nlp import TextTools, load_text_tools
 from .publish import (
     CoverArt,
     check_music,
+    cover_from_bytes,
     decode_music,
     export_audio,
     publish,
     read_cover,
 )
 from .script import Timeline, estimate_timeline, speech_text, write_script
+from .sidecars import write_sidecars
+from .sources.options import IngestOptions
 from .speak import EngineVoice, Pyttsx3Synthesizer, Synthesizer, render_clips
 from .stitch import (
     LEAD_IN_MS,
@@ -39,7 +46,7 @@ from .stitch import (
     music_seconds,
     stitch,
 )
-from .summarize import summarize
+from .summarize import summarize_all
 
 log = logging.getLogger("digest")
 
@@ -55,18 +62,35 @@ class BuildResult:
     engines: Engines
 
 
+Sources = Sequence[Path | str]
+
+
+def ingest_options(settings: Settings) -> IngestOptions:
+    """How to read reviews, from the settings (field mapping, URL timeout)."""
+    return IngestOptions.from_strings(
+        list(settings.fields), timeout_s=settings.fetch_timeout_s
+    )
+
+
 def summarize_paths(
-    paths: Sequence[Path], settings: Settings, tools: TextTools | None = None
+    paths: Sources, settings: Settings, tools: TextTools | None = None
 ) -> tuple[Summary, ...]:
-    """Read and summarize every review under ``paths``."""
-    reviews = ingest(paths)
+    """Read and summarize every review under ``paths`` (files, folders, URLs, -)."""
+    reviews = ingest(paths, ingest_options(settings))
     tools = tools or load_text_tools(use_nltk_data=settings.use_nltk_data)
     if tools.status.problems:
         log.info(
             "NLTK data not usable (%s); using the built-in fallback",
             "; ".join(tools.status.problems),
         )
-    summaries = tuple(summarize(r, settings.sentences, tools) for r in reviews)
+    summaries = summarize_all(
+        reviews,
+        tools,
+        sentences=settings.sentences,
+        seconds=settings.seconds,
+        episode_seconds=settings.episode_seconds,
+        wpm=settings.narrator.rate,
+    )
     for summary in summaries:
         if not summary.sentences:
             log.warning("%s: no sentences to read, skipped", summary.review.source)
@@ -89,14 +113,14 @@ def _framing(settings: Settings) -> tuple[int, int]:
     return LEAD_IN_MS, 0
 
 
-def _spoken_summaries(paths: Sequence[Path], settings: Settings) -> tuple[Summary, ...]:
+def _spoken_summaries(paths: Sources, settings: Settings) -> tuple[Summary, ...]:
     summaries = tuple(s for s in summarize_paths(paths, settings) if s.sentences)
     if not summaries:
         raise InputError("no review had any sentence to read")
     return summaries
 
 
-def plan_episode(paths: Sequence[Path], settings: Settings) -> Plan:
+def plan_episode(paths: Sources, settings: Settings) -> Plan:
     """Summaries, script and estimated timings: no speech engine, no ffmpeg."""
     if settings.music is not None and not settings.music.is_file():
         raise InputError(f"{settings.music}: music file not found")
@@ -109,7 +133,7 @@ def plan_episode(paths: Sequence[Path], settings: Settings) -> Plan:
 
 
 def build_episode(
-    paths: Sequence[Path],
+    paths: Sources,
     settings: Settings,
     *,
     synthesizer: Synthesizer | None = None,
@@ -129,7 +153,13 @@ def build_episode(
     engines = engines or preflight(settings.espeak, settings.ffmpeg)
     ffmpeg = engines.ffmpeg.path
     # Files the user named are checked before minutes of work, not after.
-    cover: CoverArt | None = read_cover(settings.cover) if settings.cover else None
+    cover: CoverArt = (
+        read_cover(settings.cover)
+        if settings.cover
+        else cover_from_bytes(
+            render_cover(settings.show, settings.episode_title), "generated cover"
+        )
+    )
     if settings.music is not None:
         check_music(ffmpeg, settings.music)
     summaries = _spoken_summaries(paths, settings)
@@ -160,7 +190,50 @@ def build_episode(
         lap("stitch")
         episode = publish(mix, ffmpeg, settings, summaries, cover)
         lap("publish")
+    write_sidecars(episode, script, summaries)
+    _write_cover_file(episode.path, cover)
+    if settings.feed:
+        _refresh_feed(settings)
+    lap("sidecars")
     return BuildResult(episode, script, summaries, tuple(timings), engines)
+
+
+def _write_cover_file(mp3: Path, cover: CoverArt) -> Path:
+    """The embedded cover also beside the MP3 (``NAME.cover.png``) for the feed."""
+    suffix = ".cover.png" if cover.mime == "image/png" else ".cover.jpg"
+    for stale in (".cover.png", ".cover.jpg", ".cover.jpeg"):
+        if stale != suffix:
+            mp3.with_suffix(stale).unlink(missing_ok=True)
+    target = mp3.with_suffix(suffix)
+    if target.is_file() and target.read_bytes() == cover.data:
+        return target
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_bytes(cover.data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write cover art ({exc.strerror})") from exc
+    return target
+
+
+def channel_for(settings: Settings, **extra: Any) -> Channel:
+    """The feed's channel from the settings (show, artist, base URL) plus flags."""
+    given = {k: v for k, v in extra.items() if v is not None}
+    return Channel(
+        title=settings.show,
+        author=settings.artist,
+        base_url=settings.base_url,
+        **given,
+    )
+
+
+def _refresh_feed(settings: Settings) -> None:
+    """Rebuild feed.xml beside the episode; a feed problem does not fail a build."""
+    try:
+        write_feed(settings.output.parent, channel_for(settings))
+    except DigestError as exc:
+        log.warning("feed.xml not updated: %s", exc)
 
 
 @dataclass(frozen=True, slots=True)

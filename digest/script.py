@@ -45,16 +45,52 @@ _WORDLIKE = re.compile(r"\w")
 _DOUBLE_STOP = re.compile(r"(?<=[!?])\.|(?<=[^.]\.)\.(?!\.)")
 
 
+# Asides that mean nothing read aloud: editorial marks, years, picture pointers and
+# "(Name/Studio)" credits. Other parentheses become commas: a spoken aside.
+_EDITORIAL = re.compile(r"\s*\[(?:\.\.\.|sic|emphasis (?:added|mine))\]", re.IGNORECASE)
+_BRACKETS = re.compile(r"\[([^\[\]]{1,80})\]")
+_SILENT_ASIDE = re.compile(
+    r"\s*\(\s*(?:(?:19|20)\d\d|pictured|above|below|left|right|center|centre"
+    r"|top|bottom|see (?:above|below)|[^()]{0,60}/[^()]{0,60})\s*\)",
+    re.IGNORECASE,
+)
+_WHOLE_ASIDE = re.compile(r"^\(([^()]+)\)$")
+_ASIDE = re.compile(r"\s*\(([^()]{1,120})\)\s*")
+_ELLIPSIS = re.compile(r"\s*(?:\.\s?){3,}\s*")
+_COMMA_BEFORE_STOP = re.compile(r",\s*(?=[.!?;:]|$)")
+
+
+def _aside(match: re.Match[str]) -> str:
+    return f", {match.group(1).strip()}, "
+
+
+def _ellipsis(match: re.Match[str]) -> str:
+    # A trailing ellipsis ends the sentence; inside one it is a pause.
+    return "." if match.end() == len(match.string) else ", "
+
+
 def speech_text(text: str) -> str:
-    """Prepare written text for the speech engine without changing its words."""
-    text = text.translate(_SPEECH_CHARS)
+    """Prepare written text for the speech engine without changing its words.
+
+    Punctuation that reads badly becomes pauses (dashes, ellipses, parentheses) and
+    asides that mean nothing aloud (years, credits, "[sic]") are left out; the
+    words of the sentence itself are never changed or reordered.
+    """
+    text = text.translate(_SPEECH_CHARS).strip()
+    text = _EDITORIAL.sub("", text)
+    text = _BRACKETS.sub(r"\1", text)
+    text = _SILENT_ASIDE.sub("", text)
+    text = _WHOLE_ASIDE.sub(r"\1", text)
+    text = _ASIDE.sub(_aside, text)
+    text = _ELLIPSIS.sub(_ellipsis, text)
     text = text.replace("and/or", "and or")
     # "writer/director" is not "writer slash director"; "1990–1995" is a range.
     text = _WORD_SLASH.sub(" and ", text)
     text = _NUMBER_RANGE.sub(" to ", text)
     text = _DASH.sub(", ", text)
     text = _DOUBLE_COMMA.sub(",", text)
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    return _COMMA_BEFORE_STOP.sub("", text).strip(" ,")
 
 
 def count_words(number: int) -> str:

@@ -90,7 +90,17 @@ THREE = [
         pytest.param("great - really", "great, really", id="spaced-hyphen"),
         pytest.param("great--really", "great, really", id="double-hyphen"),
         pytest.param("a meet-cute", "a meet-cute", id="hyphen-kept"),
-        pytest.param("wait…", "wait...", id="ellipsis"),
+        pytest.param("wait…", "wait.", id="ellipsis-end"),
+        pytest.param("It was... fine", "It was, fine", id="ellipsis-pause"),
+        pytest.param("so . . . no", "so, no", id="spaced-ellipsis"),
+        pytest.param("Mia (Emma Stone) sings", "Mia, Emma Stone, sings", id="aside"),
+        pytest.param("(A whole aside.)", "A whole aside.", id="whole-aside"),
+        pytest.param("Why (really)?", "Why, really?", id="aside-before-stop"),
+        pytest.param("The remake (2016) wins", "The remake wins", id="year-aside"),
+        pytest.param("A scene (pictured) here", "A scene here", id="pictured"),
+        pytest.param("Stone (Dale Robinette/Lionsgate)", "Stone", id="credit-aside"),
+        pytest.param("It is [sic] good", "It is good", id="sic"),
+        pytest.param("He [Chazelle] wins", "He Chazelle wins", id="brackets"),
         pytest.param("a\u00a0b", "a b", id="nbsp"),
         pytest.param("  a \n\t b\r\n  c  ", "a b c", id="whitespace"),
         pytest.param("", "", id="empty"),
@@ -252,7 +262,7 @@ def test_sentences_are_prepared_for_speech_in_order() -> None:
     lines = write_script([s], SETTINGS).segments[1].lines
     assert [line.text for line in lines[1:]] == [
         'The writer and director, "Chazelle", returns.',
-        "Last one...",
+        "Last one.",
     ]
 
 
@@ -291,7 +301,7 @@ def test_reviews_of_the_same_film_get_distinct_chapters() -> None:
         ("Who Framed Roger Rabbit?", "Review one of one: Who Framed Roger Rabbit?"),
         ("Airplane!", "Review one of one: Airplane!"),
         ("Arrival.", "Review one of one: Arrival."),
-        ("Wait...", "Review one of one: Wait...."),
+        ("Wait...", "Review one of one: Wait."),
     ],
 )
 def test_title_punctuation_is_not_doubled(title: str, spoken: str) -> None:
