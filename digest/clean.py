@@ -91,18 +91,22 @@ _FACT_HINT = re.compile(
     re.IGNORECASE,
 )
 # Words that may appear on a fact line besides the facts themselves.
-_FACT_WORDS = re.compile(
-    r"^(?:rated|for|running|time|runtime|length|at|area|theaters|theatres|cinemas"
-    r"|in|on|now|playing|streaming|contains|some|strong|brief|mild|language|violence"
-    r"|sexuality|nudity|obscenity|profanity|drug|use|content|material|and|thematic"
-    r"|elements|images|scenes|sequences|of|a|the|with|min|mins|minutes|hours|hour|hr"
-    r"|hrs|h|m|stars?|out|rating|grade|certificate|mpaa|mpa|bbfc|opens|friday|today"
-    r"|nationwide|select|sensuality|crude|humor|humour|references|action|peril"
-    r"|sexual|suggestive|gore|bloody|disturbing|terror|smoking|alcohol|netflix|hulu"
-    r"|prime|video|apple|tv|disney|hbo|max|is|not|unrated|nr|pg|pg-13|r|g|nc-17|u"
-    r"|12a|12|15|18|\d+|\W+)$",
-    re.IGNORECASE,
+_FACT_WORDS = frozenset(
+    """
+    rated for running time runtime length at area theaters theatres cinemas in on
+    now playing streaming contains some strong brief mild language violence
+    sexuality nudity obscenity profanity drug use content material and thematic
+    elements images scenes sequences of a the with min mins minutes hours hour hr
+    hrs h m star stars out rating grade certificate mpaa mpa bbfc opens friday
+    today nationwide select sensuality crude humor humour references action peril
+    sexual suggestive gore bloody disturbing terror smoking alcohol netflix hulu
+    prime video apple tv disney hbo max is not unrated nr pg pg-13 r g nc-17 u 12a
+    """.split()
 )
+
+
+def _is_fact_word(word: str) -> bool:
+    return word.lower() in _FACT_WORDS or word.isdigit() or not word[0].isalnum()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,17 +186,16 @@ def is_fact_line(line: str) -> bool:
     words = _words(line)
     if not words or len(words) > SHORT_LINE_WORDS:
         return False
-    has_fact = bool(
+    plain = sum(1 for w in words if not _is_fact_word(w))
+    # Allow a few other words (a distributor, a venue) but not a sentence of prose.
+    if plain > max(3, len(words) // 4):
+        return False
+    return bool(
         _certificate(line)
         or _runtime(line)
         or _rating(line)
         or _RATING_LABEL.match(line)
     )
-    if not has_fact:
-        return False
-    plain = [w for w in words if not _FACT_WORDS.match(w)]
-    # Allow a few other words (a distributor, a venue) but not a sentence of prose.
-    return len(plain) <= max(3, len(words) // 4)
 
 
 # Markdown or setext headings, rules and lone list markers: structure, not prose.

@@ -23,6 +23,7 @@ states on lines of their own.
 Deterministic: the same text always gives the same summary. Writes nothing.
 """
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ MIN_WORDS = 5
 MAX_SENTENCES = 20_000
 # Up to this many sentences the similarity graph is held as a dense n×n array.
 DENSE_LIMIT = 400
+_SMALL_PRODUCT = 4_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +189,11 @@ class _Matrix:
         """The same graph as :meth:`times` as an n×n array."""
         v = np.zeros((self.n, self.terms))
         v[self.rows, self.cols] = self.vals
-        graph: Floats = v @ v.T
+        # For small products a threaded BLAS call costs more than it saves.
+        if self.n * self.n * self.terms <= _SMALL_PRODUCT:
+            graph: Floats = np.einsum("ik,jk->ij", v, v)
+        else:
+            graph = v @ v.T
         if self.group_key is not None and self.inside != 1.0:
             group = self.group_of_row
             graph[group[:, None] == group[None, :]] *= self.inside
@@ -230,6 +236,7 @@ def _length_factor(words: int, weights: Weights) -> float:
     return 1.0
 
 
+@functools.cache
 def _opinion_stems(tools: TextTools) -> frozenset[str]:
     return frozenset(tools.stem(word) for word in _OPINION_WORDS)
 
