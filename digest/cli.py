@@ -263,6 +263,19 @@ def build(
             "--dry-run", help="Print the script with estimated times; no audio."
         ),
     ] = False,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache",
+            help="Clip cache folder [default: .cache/clips beside the MP3].",
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the clip cache.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even when up to date.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build one MP3 episode from the reviews."""
@@ -284,16 +297,19 @@ def build(
             music=music,
             cover=cover,
             track=track,
+            cache_dir=cache,
+            use_cache=False if no_cache else None,
         )
         if dry_run:
             _print_plan(plan_episode(paths, settings), as_json)
             return
-        result = build_episode(paths, settings)
+        result = build_episode(paths, settings, force=force)
         episode = result.episode
         total = sum(seconds for _, seconds in result.timings)
         if as_json:
             payload = {
                 "path": str(episode.path),
+                "up_to_date": result.up_to_date,
                 "title": episode.title,
                 "seconds": round(episode.seconds, 3),
                 "reviews": episode.reviews,
@@ -306,8 +322,9 @@ def build(
             }
             typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
             return
+        done = "Up to date:" if result.up_to_date else "Wrote"
         typer.echo(
-            f"Wrote {episode.path} ({_clock(episode.seconds)}, {episode.reviews} "
+            f"{done} {episode.path} ({_clock(episode.seconds)}, {episode.reviews} "
             f"review{'s' if episode.reviews != 1 else ''}, "
             f"{len(episode.chapters)} chapters, {episode.loudness_lufs:.1f} LUFS, "
             f"peak {episode.true_peak_dbtp:.1f} dBTP) in {total:.1f} s"

@@ -147,6 +147,10 @@ class Settings:
     # Where the output folder is published, for feed.xml's links (None: file://).
     base_url: str | None = None
     feed: bool = True
+    # The clip cache: its folder (None: <output folder>/.cache/clips) and whether
+    # it is used at all.
+    cache_dir: Path | None = None
+    use_cache: bool = True
     synth_timeout_s: float = 30.0
     synth_retries: int = 3
     use_nltk_data: bool = True
@@ -377,6 +381,8 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
             if env[name] not in ("auto", "system", "bundled"):
                 raise ConfigError(f"{name} must be auto, system or bundled")
             out[key] = env[name]
+    if env.get("DIGEST_CACHE"):
+        out["cache_dir"] = Path(env["DIGEST_CACHE"])
     if env.get("DIGEST_NO_NLTK_DATA", "") not in ("", "0"):
         out["use_nltk_data"] = False
     return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import CacheStats, CachingSynthesizer, ClipCache, default_cache_dir
 from .config import Settings, VoiceProfile, find_profile, load_voice_profile
 from .config import profile_paths as voice_profile_paths
 from .cover import render_cover
@@ -23,6 +24,7 @@ from .deps import Engines, find_ffmpeg, preflight, prepare_espeak
 from .errors import DigestError, InputError, OutputError, UsageError
 from .feed import Channel, write_feed
 from .ingest import ingest
+from .manifest import input_hash, output_files, up_to_date_episode, write_manifest
 from .models import Episode, Line, LineKind, Script, Summary
 from .nlp import TextTools, load_text_tools
 from .publish import (
@@ -60,6 +62,9 @@ class BuildResult:
     summaries: tuple[Summary, ...]
     timings: tuple[tuple[str, float], ...]
     engines: Engines
+    # True when the files on disk already matched: nothing was synthesized.
+    up_to_date: bool = False
+    cache: CacheStats | None = None
 
 
 Sources = Sequence[Path | str]
@@ -113,6 +118,13 @@ def _framing(settings: Settings) -> tuple[int, int]:
     return LEAD_IN_MS, 0
 
 
+def _spoken(summaries: Sequence[Summary]) -> tuple[Summary, ...]:
+    spoken = tuple(s for s in summaries if s.sentences)
+    if not spoken:
+        raise InputError("no review had any sentence to read")
+    return spoken
+
+
 def _spoken_summaries(paths: Sources, settings: Settings) -> tuple[Summary, ...]:
     summaries = tuple(s for s in summarize_paths(paths, settings) if s.sentences)
     if not summaries:
@@ -139,8 +151,14 @@ def build_episode(
     synthesizer: Synthesizer | None = None,
     engines: Engines | None = None,
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> BuildResult:
-    """Build the episode MP3 at ``settings.output`` from the reviews under ``paths``."""
+    """Build the episode MP3 at ``settings.output`` from the reviews under ``paths``.
+
+    When the build record says the episode and its sidecars already came from
+    the same reviews, script, settings and engines, and they are unchanged on
+    disk, nothing is synthesized or encoded (``up_to_date``); ``force`` rebuilds.
+    """
     timings: list[tuple[str, float]] = []
     clock = time.perf_counter()
 
@@ -162,17 +180,39 @@ def build_episode(
     )
     if settings.music is not None:
         check_music(ffmpeg, settings.music)
-    summaries = _spoken_summaries(paths, settings)
+    ingested = summarize_paths(paths, settings)
+    summaries = _spoken(ingested)
     lap("summarize")
     script = write_script(summaries, settings)
     lines = script.lines
     log.info("script: %d segments, %d lines", len(script.segments), len(lines))
+    files = output_files(settings.output, _cover_path(settings.output, cover))
+    inputs = input_hash([s.review for s in ingested], script, settings, engines)
+    done = None if force else up_to_date_episode(inputs, settings.output, files)
+    if done is not None:
+        log.info("%s is up to date: nothing to synthesize or encode", done.path)
+        if settings.feed:
+            _refresh_feed(settings)
+        lap("check")
+        return BuildResult(
+            done, script, summaries, tuple(timings), engines, up_to_date=True
+        )
     synth = synthesizer or Pyttsx3Synthesizer(
         timeout=settings.synth_timeout_s, retries=settings.synth_retries
     )
+    cached: CachingSynthesizer | None = None
+    if settings.use_cache:
+        folder = settings.cache_dir or default_cache_dir(settings.output)
+        synth = cached = CachingSynthesizer(synth, ClipCache(folder))
     with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
         work = Path(tmp)
         clips = render_clips(lines, synth, settings.voice, work, progress)
+        if cached is not None:
+            log.info(
+                "clips: %d from the cache, %d synthesized",
+                cached.stats.hits,
+                cached.stats.misses,
+            )
         lap("speak")
         lead, tail = _framing(settings)
         mix = stitch(
@@ -192,19 +232,31 @@ def build_episode(
         lap("publish")
     write_sidecars(episode, script, summaries)
     _write_cover_file(episode.path, cover)
+    write_manifest(inputs, episode, files)
     if settings.feed:
         _refresh_feed(settings)
     lap("sidecars")
-    return BuildResult(episode, script, summaries, tuple(timings), engines)
+    return BuildResult(
+        episode,
+        script,
+        summaries,
+        tuple(timings),
+        engines,
+        cache=cached.stats if cached else None,
+    )
+
+
+def _cover_path(mp3: Path, cover: CoverArt) -> Path:
+    """``NAME.cover.png`` (or ``.cover.jpg`` for JPEG art) beside the MP3."""
+    return mp3.with_suffix(".cover.png" if cover.mime == "image/png" else ".cover.jpg")
 
 
 def _write_cover_file(mp3: Path, cover: CoverArt) -> Path:
     """The embedded cover also beside the MP3 (``NAME.cover.png``) for the feed."""
-    suffix = ".cover.png" if cover.mime == "image/png" else ".cover.jpg"
+    target = _cover_path(mp3, cover)
     for stale in (".cover.png", ".cover.jpg", ".cover.jpeg"):
-        if stale != suffix:
+        if mp3.with_suffix(stale) != target:
             mp3.with_suffix(stale).unlink(missing_ok=True)
-    target = mp3.with_suffix(suffix)
     if target.is_file() and target.read_bytes() == cover.data:
         return target
     tmp = target.with_name(f".{target.name}.tmp")

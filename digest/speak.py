@@ -110,6 +110,7 @@ class _Espeak:
         self.engine.connect("error", self._on_error)
         self.voices: list[Any] = list(self.engine.getProperty("voices") or [])
         self._is_playing: Callable[[], int] | None = None
+        self.espeak_version = "unknown"
         # espeak ignores an unknown "+variant" silently, so list the real ones.
         self.variants: tuple[str, ...] | None = None
         if driver == "espeak":
@@ -117,6 +118,7 @@ class _Espeak:
 
             self._is_playing = _espeak.IsPlaying
             self.variants = _list_variants(_espeak)
+            self.espeak_version = _espeak_version(_espeak.dll)
 
     def wait_idle(self, limit: float = 2.0) -> None:
         """Let espeak finish closing its stream before the next utterance.
@@ -137,6 +139,20 @@ class _Espeak:
 
     def _on_error(self, name: object = None, exception: object = None) -> None:
         self.errors.append(str(exception))
+
+
+def _espeak_version(dll: Any) -> str:
+    """libespeak-ng's version string (``espeak_Info``), e.g. ``1.52.0``."""
+    import ctypes
+
+    try:
+        info = dll.espeak_Info
+    except AttributeError:
+        return "unknown"
+    info.restype = ctypes.c_char_p
+    info.argtypes = [ctypes.c_void_p]
+    raw = info(None)
+    return raw.decode("ascii", "replace").split()[0] if raw else "unknown"
 
 
 def _list_variants(espeak: Any) -> tuple[str, ...]:
@@ -219,7 +235,8 @@ class Pyttsx3Synthesizer:
     @property
     def engine_id(self) -> str:
         """pyttsx3 and driver versions."""
-        return f"pyttsx3-{self._state.version}-espeak"
+        state = self._state
+        return f"pyttsx3-{state.version}+espeak-ng-{state.espeak_version}"
 
     def voice_ids(self) -> list[str]:
         """Voices the engine offers (MBROLA voices, usually absent, excluded)."""
