@@ -47,6 +47,7 @@ PathsArg = Annotated[
         help="Review files (.txt .md .html .json .jsonl .csv .rss .atom), folders, "
         "http(s) URLs, or - for stdin.",
         show_default=False,
+        metavar="PATH",
     ),
 ]
 SecondsOpt = Annotated[

@@ -17,7 +17,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from mutagen.id3 import (
 
 from .config import Settings
 from .errors import EncodeError, InputError, OutputError
-from .models import Episode, Mix, Summary
+from .models import Chapter, Episode, Mix, Summary
 
 log = logging.getLogger("digest")
 
@@ -249,6 +249,29 @@ def read_cover(path: Path) -> CoverArt:
 # --- tags --------------------------------------------------------------------------
 
 
+def add_chapters(tags: ID3, chapters: Sequence[Chapter]) -> None:
+    """One CHAP frame per chapter (with its title) and an ordered top-level CTOC."""
+    ids = [f"chp{i}" for i in range(len(chapters))]
+    for element_id, chapter in zip(ids, chapters, strict=True):
+        tags.add(
+            CHAP(
+                element_id=element_id,
+                start_time=chapter.start_ms,
+                end_time=chapter.end_ms,
+                sub_frames=[TIT2(encoding=3, text=chapter.title)],
+            )
+        )
+    if ids:
+        tags.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text="Chapters")],
+            )
+        )
+
+
 def write_tags(
     path: Path,
     mix: Mix,
@@ -277,24 +300,7 @@ def write_tags(
                 data=cover.data,
             )
         )
-    ids = [f"chp{i}" for i in range(len(mix.chapters))]
-    for element_id, chapter in zip(ids, mix.chapters, strict=True):
-        tags.add(
-            CHAP(
-                element_id=element_id,
-                start_time=chapter.start_ms,
-                end_time=chapter.end_ms,
-                sub_frames=[TIT2(encoding=3, text=chapter.title)],
-            )
-        )
-    tags.add(
-        CTOC(
-            element_id="toc",
-            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=ids,
-            sub_frames=[TIT2(encoding=3, text="Chapters")],
-        )
-    )
+    add_chapters(tags, mix.chapters)
     tags.save(str(path), v2_version=4, v1=0)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 import feedparser
 import pytest
-from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, CTOCFlags
+from mutagen.id3 import COMM, ID3, TALB, TDRC, TIT2, TPE1
 
 from digest.deps import find_ffmpeg
 from digest.errors import InputError, OutputError
@@ -26,6 +26,7 @@ from digest.feed import (
     write_feed,
 )
 from digest.models import Chapter
+from digest.publish import add_chapters
 from digest.sidecars import write_sidecars
 from tests.golden import load_case
 
@@ -61,25 +62,7 @@ def make_mp3(
     if day is not None:
         tags.add(TDRC(encoding=3, text=day))
     tags.add(COMM(encoding=3, lang="eng", desc="", text=f"{title} (comment)"))
-    ids = [f"chp{i}" for i in range(len(chapters))]
-    for element_id, chapter in zip(ids, chapters, strict=True):
-        tags.add(
-            CHAP(
-                element_id=element_id,
-                start_time=chapter.start_ms,
-                end_time=chapter.end_ms,
-                sub_frames=[TIT2(encoding=3, text=chapter.title)],
-            )
-        )
-    if ids:
-        tags.add(
-            CTOC(
-                element_id="toc",
-                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                child_element_ids=ids,
-                sub_frames=[TIT2(encoding=3, text="Chapters")],
-            )
-        )
+    add_chapters(tags, chapters)
     tags.save(str(path), v2_version=4, v1=0)
     return path
 
