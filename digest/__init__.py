@@ -2,16 +2,31 @@
 
 Public API: :func:`build_episode`, :func:`summarize_text`, :func:`build_settings`,
 the records in :mod:`digest.models` and the errors in :mod:`digest.errors`.
-Importing the package starts no engine and probes nothing.
+Importing the package starts no engine, probes nothing and loads nothing heavy:
+the names below are imported on first use (PEP 562), so a worker process that
+only needs :mod:`digest.speak` does not pay for NLTK and numpy.
 """
 
-from .config import Settings, VoiceProfile, build_settings
-from .errors import DigestError, ExitCode
-from .models import Episode, Review, Script, Summary
-from .pipeline import BuildResult, build_episode, summarize_paths
-from .summarize import summarize_text
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_WHERE = {
+    "Settings": "config",
+    "VoiceProfile": "config",
+    "build_settings": "config",
+    "DigestError": "errors",
+    "ExitCode": "errors",
+    "Episode": "models",
+    "Review": "models",
+    "Script": "models",
+    "Summary": "models",
+    "BuildResult": "pipeline",
+    "build_episode": "pipeline",
+    "summarize_paths": "pipeline",
+    "summarize_text": "summarize",
+}
 
 __all__ = [
     "BuildResult",
@@ -29,3 +44,19 @@ __all__ = [
     "summarize_paths",
     "summarize_text",
 ]
+
+if TYPE_CHECKING:
+    from .config import Settings, VoiceProfile, build_settings
+    from .errors import DigestError, ExitCode
+    from .models import Episode, Review, Script, Summary
+    from .pipeline import BuildResult, build_episode, summarize_paths
+    from .summarize import summarize_text
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'digest' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
