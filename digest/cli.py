@@ -31,6 +31,7 @@ from .pipeline import (
     preview_voice,
     summarize_paths,
 )
+from .progress import make_progress, routed_logs
 
 app = typer.Typer(
     name="digest",
@@ -202,6 +203,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only print warnings and errors.")
     ] = False,
@@ -214,10 +216,12 @@ def main(
 ) -> None:
     """Turn written reviews into a podcast episode."""
     _setup_logging(quiet)
+    ctx.obj = {"quiet": quiet}
 
 
 @app.command()
 def build(
+    ctx: typer.Context,
     paths: PathsArg,
     output: Annotated[
         Path | None,
@@ -277,6 +281,24 @@ def build(
     force: Annotated[
         bool, typer.Option("--force", help="Rebuild even when up to date.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=256,
+            help="Speech worker processes [default: one per core].",
+        ),
+    ] = None,
+    executor: Annotated[
+        str | None,
+        typer.Option(
+            "--executor",
+            metavar="URL",
+            help="Run speech on a Dask cluster: dask://HOST:PORT.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Build one MP3 episode from the reviews."""
@@ -300,11 +322,18 @@ def build(
             track=track,
             cache_dir=cache,
             use_cache=False if no_cache else None,
+            jobs=jobs,
+            executor=executor,
         )
         if dry_run:
             _print_plan(plan_episode(paths, settings), as_json)
             return
-        result = build_episode(paths, settings, force=force)
+        quiet = bool((ctx.obj or {}).get("quiet", False))
+        with (
+            make_progress(quiet) as progress,
+            routed_logs(progress, logging.getLogger("digest")),
+        ):
+            result = build_episode(paths, settings, force=force, progress=progress)
         episode = result.episode
         total = sum(seconds for _, seconds in result.timings)
         if as_json:
@@ -316,6 +345,7 @@ def build(
                 "reviews": episode.reviews,
                 "loudness_lufs": episode.loudness_lufs,
                 "true_peak_dbtp": episode.true_peak_dbtp,
+                "timings": {stage: round(t, 3) for stage, t in result.timings},
                 "chapters": [
                     {"title": c.title, "start_s": c.start_ms / 1000}
                     for c in episode.chapters

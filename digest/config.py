@@ -153,6 +153,10 @@ class Settings:
     use_cache: bool = True
     synth_timeout_s: float = 30.0
     synth_retries: int = 3
+    # Synthesis workers (None: one per core) and where they run (None: local
+    # spawn processes; "dask://HOST:PORT": a Dask cluster).
+    jobs: int | None = None
+    executor: str | None = None
     use_nltk_data: bool = True
     espeak: str = "auto"
     ffmpeg: str = "auto"
@@ -383,6 +387,13 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
             out[key] = env[name]
     if env.get("DIGEST_CACHE"):
         out["cache_dir"] = Path(env["DIGEST_CACHE"])
+    if env.get("DIGEST_JOBS"):
+        try:
+            out["jobs"] = int(env["DIGEST_JOBS"])
+        except ValueError:
+            raise ConfigError("DIGEST_JOBS must be a whole number") from None
+    if env.get("DIGEST_EXECUTOR"):
+        out["executor"] = env["DIGEST_EXECUTOR"]
     if env.get("DIGEST_NO_NLTK_DATA", "") not in ("", "0"):
         out["use_nltk_data"] = False
     return out
@@ -445,5 +456,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("loudness target must be between -30 and -10 LUFS")
     if not settings.show.strip():
         raise ConfigError("the show name must not be empty")
+    if settings.jobs is not None and not 1 <= settings.jobs <= 256:
+        raise ConfigError("jobs must be between 1 and 256")
     if settings.track is not None and not 1 <= settings.track <= 9999:
         raise ConfigError("track number must be between 1 and 9999")

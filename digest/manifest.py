@@ -32,6 +32,8 @@ RUN_ONLY_SETTINGS = frozenset(
     {
         "synth_timeout_s",
         "synth_retries",
+        "jobs",
+        "executor",
         "fetch_timeout_s",
         "cache_dir",
         "use_cache",

@@ -11,7 +11,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,9 @@ from .errors import DigestError, InputError, OutputError, UsageError
 from .feed import Channel, write_feed
 from .ingest import ingest
 from .manifest import input_hash, output_files, up_to_date_episode, write_manifest
-from .models import Episode, Line, LineKind, Script, Summary
+from .models import Clip, Episode, Line, LineKind, Script, Summary
 from .nlp import TextTools, load_text_tools
+from .progress import NullProgress, Progress
 from .publish import (
     CoverArt,
     check_music,
@@ -49,6 +50,7 @@ from .stitch import (
     stitch,
 )
 from .summarize import summarize_all
+from .workers import EngineSpec, default_jobs, open_pool, render_parallel
 
 log = logging.getLogger("digest")
 
@@ -150,7 +152,7 @@ def build_episode(
     *,
     synthesizer: Synthesizer | None = None,
     engines: Engines | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     force: bool = False,
 ) -> BuildResult:
     """Build the episode MP3 at ``settings.output`` from the reviews under ``paths``.
@@ -158,7 +160,12 @@ def build_episode(
     When the build record says the episode and its sidecars already came from
     the same reviews, script, settings and engines, and they are unchanged on
     disk, nothing is synthesized or encoded (``up_to_date``); ``force`` rebuilds.
+
+    With the real engine (no ``synthesizer`` given) uncached lines are spoken by
+    worker processes (:mod:`digest.workers`); a given synthesizer runs in this
+    process, one line after another.
     """
+    bar = progress or NullProgress()
     timings: list[tuple[str, float]] = []
     clock = time.perf_counter()
 
@@ -180,6 +187,7 @@ def build_episode(
     )
     if settings.music is not None:
         check_music(ffmpeg, settings.music)
+    bar.stage("summarize")
     ingested = summarize_paths(paths, settings)
     summaries = _spoken(ingested)
     lap("summarize")
@@ -194,26 +202,22 @@ def build_episode(
         if settings.feed:
             _refresh_feed(settings)
         lap("check")
+        bar.finish()
         return BuildResult(
             done, script, summaries, tuple(timings), engines, up_to_date=True
         )
-    synth = synthesizer or Pyttsx3Synthesizer(
-        timeout=settings.synth_timeout_s, retries=settings.synth_retries
-    )
-    cached: CachingSynthesizer | None = None
-    if settings.use_cache:
-        folder = settings.cache_dir or default_cache_dir(settings.output)
-        synth = cached = CachingSynthesizer(synth, ClipCache(folder))
+    folder = settings.cache_dir or default_cache_dir(settings.output)
+    cache = ClipCache(folder) if settings.use_cache else None
     with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
         work = Path(tmp)
-        clips = render_clips(lines, synth, settings.voice, work, progress)
-        if cached is not None:
+        bar.stage("synthesize", len(lines))
+        clips, stats = _speak(lines, settings, work, synthesizer, cache, bar)
+        if cache is not None:
             log.info(
-                "clips: %d from the cache, %d synthesized",
-                cached.stats.hits,
-                cached.stats.misses,
+                "clips: %d from the cache, %d synthesized", stats.hits, stats.misses
             )
         lap("speak")
+        bar.stage("encode")
         lead, tail = _framing(settings)
         mix = stitch(
             clips, script.segments, work / "mix.wav", lead_in_ms=lead, tail_ms=tail
@@ -236,13 +240,52 @@ def build_episode(
     if settings.feed:
         _refresh_feed(settings)
     lap("sidecars")
+    bar.finish()
     return BuildResult(
         episode,
         script,
         summaries,
         tuple(timings),
         engines,
-        cache=cached.stats if cached else None,
+        cache=stats if cache is not None else None,
+    )
+
+
+def _speak(
+    lines: Sequence[Line],
+    settings: Settings,
+    work: Path,
+    synthesizer: Synthesizer | None,
+    cache: ClipCache | None,
+    bar: Progress,
+) -> tuple[tuple[Clip, ...], CacheStats]:
+    """Every line's clip: from worker processes, or from ``synthesizer`` here."""
+    if synthesizer is not None:
+        synth: Synthesizer = synthesizer
+        cached: CachingSynthesizer | None = None
+        if cache is not None:
+            synth = cached = CachingSynthesizer(synthesizer, cache)
+        clips = render_clips(
+            lines, synth, settings.voice, work, lambda done, _n: bar.update(done)
+        )
+        return clips, cached.stats if cached else CacheStats(misses=len(clips))
+    # This process's engine only names voices and versions for the cache keys.
+    local = Pyttsx3Synthesizer(
+        timeout=settings.synth_timeout_s, retries=settings.synth_retries
+    )
+    jobs = settings.jobs or default_jobs()
+    return render_parallel(
+        lines,
+        settings.voice,
+        work,
+        engine=EngineSpec(
+            settings.espeak, settings.synth_timeout_s, settings.synth_retries
+        ),
+        engine_id=local.engine_id,
+        engine_voice=local.check,
+        cache=cache,
+        pool=lambda: open_pool(settings.executor, jobs),
+        progress=bar.update,
     )
 
 

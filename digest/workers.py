@@ -1,0 +1,332 @@
+"""Parallel synthesis: the script's uncached lines spread over worker processes.
+
+In: the lines to speak, their voice profiles, a clip cache and a
+:class:`concurrent.futures.Executor` factory. Out: one verified WAV
+:class:`~digest.models.Clip` per line, in script order, exactly as
+:func:`digest.speak.render_clips` would give them.
+
+How the work is cut, and why:
+
+* Lines found in the cache are copied in the main process; only the rest is sent.
+* The rest is cut into :class:`Batch` es of consecutive lines, about
+  :data:`BATCH_SECONDS` of speech each. The cut depends only on the lines, never
+  on ``--jobs``: espeak-ng's pitch flutter carries state from one utterance to
+  the next inside a process, so a clip's exact samples depend on what the same
+  process said before it. Each batch therefore runs in a *fresh* process
+  (``max_tasks_per_child=1``) and a cold build gives the same bytes whatever
+  ``--jobs`` is.
+* Workers are started with ``spawn``: espeak must never be forked.
+* A worker answers with WAV bytes, not paths, so the same function runs on a
+  Dask cluster whose workers share no disk with us (``--executor dask://…``).
+* A worker's engine can hang inside ``runAndWait`` where no Python timeout
+  reaches. A watchdog thread in the worker ends the process when one line takes
+  longer than the engine's timeout allows; the pool then reports a broken
+  worker, which becomes a :class:`~digest.errors.SynthesisError`.
+"""
+
+import concurrent.futures as cf
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .cache import CacheStats, ClipCache, clip_key
+from .config import VoiceProfile
+from .errors import SynthesisError, UsageError
+from .models import Clip, Line
+from .script import expected_seconds
+from .speak import read_wav_info
+
+log = logging.getLogger("digest")
+
+# About this much expected speech per batch: large enough that starting a fresh
+# worker (~0.2 s) is a small share of the batch, small enough to share the work.
+BATCH_SECONDS = 240.0
+# A worker that dies with this status was ended by its own watchdog.
+HUNG_EXIT = 75
+DASK_SCHEME = "dask://"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSpec:
+    """How a worker starts its engine: which libespeak-ng, timeouts, retries."""
+
+    espeak: str = "auto"
+    timeout_s: float = 30.0
+    retries: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Consecutive script lines (by index) for one worker, with their voices."""
+
+    indexes: tuple[int, ...]
+    lines: tuple[Line, ...]
+    voices: tuple[VoiceProfile, ...]
+    engine: EngineSpec
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What a worker made: one WAV file's bytes per line, and its engine's id."""
+
+    indexes: tuple[int, ...]
+    wavs: tuple[bytes, ...]
+    engine_id: str
+
+
+def make_batches(
+    indexes: Sequence[int],
+    lines: Sequence[Line],
+    voices: Sequence[VoiceProfile],
+    engine: EngineSpec,
+    seconds: float = BATCH_SECONDS,
+) -> tuple[Batch, ...]:
+    """Cut the lines at ``indexes`` into batches of about ``seconds`` of speech."""
+    batches: list[Batch] = []
+    current: list[int] = []
+    total = 0.0
+    for index in indexes:
+        current.append(index)
+        total += expected_seconds(lines[index].text, voices[index].rate)
+        if total >= seconds:
+            batches.append(_batch(current, lines, voices, engine))
+            current, total = [], 0.0
+    if current:
+        batches.append(_batch(current, lines, voices, engine))
+    return tuple(batches)
+
+
+def _batch(
+    indexes: list[int],
+    lines: Sequence[Line],
+    voices: Sequence[VoiceProfile],
+    engine: EngineSpec,
+) -> Batch:
+    return Batch(
+        tuple(indexes),
+        tuple(lines[i] for i in indexes),
+        tuple(voices[i] for i in indexes),
+        engine,
+    )
+
+
+# --- inside a worker process -------------------------------------------------------
+
+
+def init_worker() -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle, not each worker's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _watchdog(limit_s: float) -> Iterator[None]:
+    """End this process if the block runs longer than ``limit_s`` (a hung engine)."""
+    timer = threading.Timer(limit_s, os._exit, (HUNG_EXIT,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def synthesize_batch(batch: Batch) -> BatchResult:
+    """Speak every line of ``batch`` with this process's one engine (worker side)."""
+    import tempfile
+
+    from .deps import prepare_espeak
+    from .speak import Pyttsx3Synthesizer
+
+    spec = batch.engine
+    prepare_espeak(spec.espeak)
+    synth = Pyttsx3Synthesizer(timeout=spec.timeout_s, retries=spec.retries)
+    # One line may use every retry, each waiting up to the timeout, plus a margin.
+    limit = spec.timeout_s * spec.retries + 10.0
+    wavs: list[bytes] = []
+    with tempfile.TemporaryDirectory(prefix="digest-worker-") as tmp:
+        path = Path(tmp) / "clip.wav"
+        for line, voice in zip(batch.lines, batch.voices, strict=True):
+            with _watchdog(limit):
+                clip = synth.synthesize(line, voice, path)
+            wavs.append(clip.path.read_bytes())
+    return BatchResult(batch.indexes, tuple(wavs), synth.engine_id)
+
+
+# --- in the main process -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Pool:
+    """An executor and how to stop it (and its workers) when the build ends."""
+
+    executor: cf.Executor
+    close: Callable[[], None]
+    name: str
+
+
+def default_jobs() -> int:
+    """Worker processes when ``--jobs`` is not given: the usable cores."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _process_pool(jobs: int) -> Pool:
+    executor = cf.ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker,
+        max_tasks_per_child=1,
+    )
+
+    def close() -> None:
+        # On an error or Ctrl-C the running batches are not worth waiting for.
+        processes: dict[int, Any] = getattr(executor, "_processes", None) or {}
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in list(processes.values()):
+            with contextlib.suppress(Exception):
+                process.kill()
+        executor.shutdown(wait=True)
+
+    return Pool(executor, close, f"{jobs} worker process{'es' if jobs > 1 else ''}")
+
+
+def _dask_pool(address: str) -> Pool:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError(
+            "--executor dask://… needs the dask extra: pip install 'digest[dask]'"
+        ) from None
+    try:
+        client = Client(address, timeout=10, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise UsageError(f"--executor {DASK_SCHEME}{address}: {exc}") from exc
+    executor = client.get_executor(pure=False)
+
+    def close() -> None:
+        with contextlib.suppress(Exception):
+            executor.shutdown(wait=False)
+        client.close()
+
+    return Pool(executor, close, f"Dask cluster at {address}")
+
+
+def open_pool(executor: str | None, jobs: int) -> Pool:
+    """The executor a build's synthesis runs on: a spawn pool or a Dask cluster."""
+    if executor is None or executor in ("", "process"):
+        return _process_pool(jobs)
+    if executor.startswith(DASK_SCHEME):
+        address = executor[len(DASK_SCHEME) :]
+        if not address:
+            raise UsageError("--executor dask://HOST:PORT needs a host and port")
+        return _dask_pool(f"tcp://{address}")
+    raise UsageError(f"--executor {executor}: give 'process' or dask://HOST:PORT")
+
+
+def _verified(index: int, data: bytes, line: Line, workdir: Path) -> Clip:
+    path = workdir / f"clip-{index:05d}.wav"
+    path.write_bytes(data)
+    info = read_wav_info(path)
+    if info.frames == 0 or (info.channels, info.sample_width) != (1, 2):
+        raise SynthesisError(f"a worker returned a broken clip for {line.text[:40]!r}")
+    return Clip(line, path, info.frames, info.sample_rate)
+
+
+def _broken(engine: EngineSpec) -> SynthesisError:
+    limit = engine.timeout_s * engine.retries + 10.0
+    return SynthesisError(
+        "a speech worker stopped: the engine hung (no line may take over "
+        f"{limit:g} s) or crashed"
+    )
+
+
+def render_parallel(
+    lines: Sequence[Line],
+    voices: Callable[[str], VoiceProfile],
+    workdir: Path,
+    *,
+    engine: EngineSpec,
+    engine_id: str,
+    engine_voice: Callable[[VoiceProfile], str],
+    cache: ClipCache | None,
+    pool: Callable[[], Pool],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[tuple[Clip, ...], CacheStats]:
+    """Every line's clip: cached ones copied, the rest made by the pool's workers.
+
+    ``engine_id`` and ``engine_voice`` (the engine's id for a profile) come from
+    the main process's engine and make the cache keys; a worker whose engine
+    differs (another machine of a cluster) still speaks, but its clips are not
+    cached under keys that would not describe them.
+    """
+    profiles = [voices(line.speaker) for line in lines]
+    clips: list[Clip | None] = [None] * len(lines)
+    keys: list[str] = []
+    stats = CacheStats()
+    missing: list[int] = []
+    for index, (line, profile) in enumerate(zip(lines, profiles, strict=True)):
+        key = clip_key(line.text.strip(), profile, engine_id, engine_voice(profile))
+        keys.append(key)
+        path = workdir / f"clip-{index:05d}.wav"
+        if cache is not None and cache.fetch(key, path):
+            info = read_wav_info(path)
+            clips[index] = Clip(line, path, info.frames, info.sample_rate)
+            stats.hits += 1
+        else:
+            missing.append(index)
+    done = stats.hits
+    if progress is not None:
+        progress(done)
+    if missing:
+        batches = make_batches(missing, lines, profiles, engine)
+        started = time.perf_counter()
+        opened = pool()
+        log.info(
+            "synthesizing %d lines in %d batch%s on %s",
+            len(missing), len(batches), "es" if len(batches) > 1 else "", opened.name,
+        )  # fmt: skip
+        warned = False
+        try:
+            futures = [opened.executor.submit(synthesize_batch, b) for b in batches]
+            for future in cf.as_completed(futures):
+                try:
+                    result: BatchResult = future.result()
+                except BrokenProcessPool:
+                    raise _broken(engine) from None
+                except SynthesisError:
+                    raise
+                except Exception as exc:  # a Dask worker lost, a pickling failure…
+                    if type(exc).__name__ == "KilledWorker":
+                        raise _broken(engine) from None
+                    raise SynthesisError(f"a speech worker failed: {exc}") from exc
+                same_engine = result.engine_id == engine_id
+                if not same_engine and not warned:
+                    log.warning(
+                        "a worker runs %s, not %s: its clips are not cached",
+                        result.engine_id, engine_id,
+                    )  # fmt: skip
+                    warned = True
+                for index, data in zip(result.indexes, result.wavs, strict=True):
+                    clip = _verified(index, data, lines[index], workdir)
+                    clips[index] = clip
+                    if cache is not None and same_engine:
+                        cache.store(keys[index], clip.path)
+                    stats.misses += 1
+                done += len(result.indexes)
+                if progress is not None:
+                    progress(done)
+        finally:
+            opened.close()
+        log.debug("synthesis took %.2f s", time.perf_counter() - started)
+    return tuple(c for c in clips if c is not None), stats
