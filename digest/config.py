@@ -168,8 +168,16 @@ class Settings:
         return self.title or f"{self.show}, {day:%B} {day.day}, {day.year}"
 
     def voice(self, speaker: str) -> VoiceProfile:
-        """The profile for a script speaker (``host`` or ``narrator``)."""
-        return self.narrator if speaker == self.narrator.name else self.host
+        """The profile for a script speaker (``host`` or ``narrator``).
+
+        A narrator derived for another language (``narrator.fr``) is looked up
+        through :func:`digest.script.script_voices`; on its own it falls back to
+        the narrator, never to the host.
+        """
+        name = self.narrator.name
+        if speaker == name or speaker.startswith(f"{name}."):
+            return self.narrator
+        return self.host
 
 
 # --- voice profiles --------------------------------------------------------------
@@ -392,6 +400,13 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
             out["jobs"] = int(env["DIGEST_JOBS"])
         except ValueError:
             raise ConfigError("DIGEST_JOBS must be a whole number") from None
+    if env.get("DIGEST_SYNTH_TIMEOUT"):
+        try:
+            out["synth_timeout_s"] = float(env["DIGEST_SYNTH_TIMEOUT"])
+        except ValueError:
+            raise ConfigError(
+                "DIGEST_SYNTH_TIMEOUT must be a number of seconds"
+            ) from None
     if env.get("DIGEST_EXECUTOR"):
         out["executor"] = env["DIGEST_EXECUTOR"]
     if env.get("DIGEST_NO_NLTK_DATA", "") not in ("", "0"):
@@ -446,7 +461,7 @@ def build_settings(
 def _validate(settings: Settings) -> None:
     if not 1 <= settings.sentences <= 50:
         raise ConfigError("sentences must be between 1 and 50")
-    for name in ("seconds", "episode_seconds", "fetch_timeout_s"):
+    for name in ("seconds", "episode_seconds", "fetch_timeout_s", "synth_timeout_s"):
         value = getattr(settings, name)
         if value is not None and not 0 < value <= 86_400:
             raise ConfigError(f"{name} must be a positive number of seconds")

@@ -94,6 +94,9 @@ MAX_COLLECTION_BYTES = 64 << 20
 # square of the sentence count).
 MAX_REVIEW_CHARS = 200_000
 MIN_REVIEW_WORDS = 5
+# Reviews per run: a thousand is days of audio, so more is a data dump, and each
+# one costs a language guess and a summary.
+MAX_REVIEWS = 1000
 
 _LIMITS: Mapping[Kind, int] = MappingProxyType(
     {
@@ -193,9 +196,18 @@ def ingest(
     targets = _targets(paths)
     reviews: list[Review] = []
     skipped = 0
-    for target in targets:
+    for number, target in enumerate(targets):
+        room = MAX_REVIEWS - len(reviews)
+        if room <= 0:
+            log.warning(
+                "more than %d reviews; %d more source(s) from %s on not read",
+                MAX_REVIEWS,
+                len(targets) - number,
+                target.label,
+            )
+            break
         try:
-            reviews.extend(_read_target(target, options, stdin))
+            reviews.extend(_read_target(target, options, stdin, room))
         except InputError as exc:
             if target.strict:
                 raise
@@ -221,9 +233,12 @@ def read_review(path: Path, options: IngestOptions | None = None) -> Review:
 
 
 def _read_target(
-    target: _Target, options: IngestOptions, stdin: BinaryIO | None
+    target: _Target,
+    options: IngestOptions,
+    stdin: BinaryIO | None,
+    room: int = MAX_REVIEWS,
 ) -> list[Review]:
-    """Read, parse and finish the reviews of one target."""
+    """Read, parse and finish the reviews of one target (at most ``room``)."""
     if target.url is not None:
         download = fetch(
             target.url,
@@ -242,7 +257,7 @@ def _read_target(
         )
         return [
             _finish(replace(r, url=r.url or download.url), kind, options)
-            for r in reviews
+            for r in _at_most(reviews, room, target.label)
         ]
     if target.path is None:
         source = Path("<stdin>")
@@ -253,7 +268,21 @@ def _read_target(
         known = SUFFIX_KINDS.get(source.suffix.lower())
         data = _read_file(source, _LIMITS[known] if known else MAX_COLLECTION_BYTES)
         kind = known or _sniff(data) or "text"
-    return [_finish(r, kind, options) for r in _parse(data, kind, source, options)]
+    parsed = _parse(data, kind, source, options)
+    return [_finish(r, kind, options) for r in _at_most(parsed, room, target.label)]
+
+
+def _at_most(reviews: list[Review], room: int, label: str) -> list[Review]:
+    """The first ``room`` reviews of a collection, with a warning if it had more."""
+    if len(reviews) > room:
+        log.warning(
+            "%s: %d reviews; only the first %d are read (at most %d in all)",
+            label,
+            len(reviews),
+            room,
+            MAX_REVIEWS,
+        )
+    return reviews[:room]
 
 
 def _read_file(path: Path, limit: int) -> bytes:
@@ -334,8 +363,8 @@ def _parse(
         return [page_review(html, source, url)]
     text = decode_text(data, source, truncated=truncated)
     if kind == "text":
-        if truncated:
-            text = _cut(text, len(text))
+        if truncated:  # one warning: the start is also cut to what a review keeps
+            text = _cut(text, min(len(text), MAX_REVIEW_CHARS))
         return [text_review(text, source, name_is_title=source.name != "<stdin>")]
     if kind == "json":
         if source.suffix.lower() != ".json":  # sniffed: "[Spoilers]" is still text

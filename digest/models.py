@@ -10,6 +10,8 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
+from .config import VoiceProfile
+
 
 @dataclass(frozen=True, slots=True)
 class Review:
@@ -90,6 +92,9 @@ class Script:
     title: str
     episode_date: date
     segments: tuple[Segment, ...]
+    # Profiles of speakers other than host and narrator, by their ``name`` (a
+    # narrator per review language, "narrator.fr"): the script says who they are.
+    voices: tuple[VoiceProfile, ...] = ()
 
     @property
     def lines(self) -> tuple[Line, ...]:

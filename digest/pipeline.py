@@ -24,6 +24,7 @@ from .deps import Engines, find_ffmpeg, preflight, prepare_espeak
 from .errors import DigestError, InputError, OutputError, UsageError
 from .feed import Channel, write_feed
 from .ingest import ingest
+from .languages import narrators_for, needs_engine_voices
 from .manifest import input_hash, output_files, up_to_date_episode, write_manifest
 from .models import Clip, Episode, Line, LineKind, Script, Summary
 from .nlp import TextTools, load_text_tools
@@ -37,7 +38,13 @@ from .publish import (
     publish,
     read_cover,
 )
-from .script import Timeline, estimate_timeline, speech_text, write_script
+from .script import (
+    Timeline,
+    estimate_timeline,
+    script_voices,
+    speech_text,
+    write_script,
+)
 from .sidecars import write_sidecars
 from .sources.options import IngestOptions
 from .speak import EngineVoice, Pyttsx3Synthesizer, Synthesizer, render_clips
@@ -142,7 +149,9 @@ def plan_episode(paths: Sources, settings: Settings) -> Plan:
     script = write_script(summaries, settings)
     lead, tail = _framing(settings)
     return Plan(
-        summaries, script, estimate_timeline(script, settings.voice, lead, tail)
+        summaries,
+        script,
+        estimate_timeline(script, script_voices(script, settings), lead, tail),
     )
 
 
@@ -191,7 +200,12 @@ def build_episode(
     ingested = summarize_paths(paths, settings)
     summaries = _spoken(ingested)
     lap("summarize")
-    script = write_script(summaries, settings)
+    languages = narrators_for(
+        summaries, settings.narrator, _engine_voices(summaries, synthesizer)
+    )
+    for warning in languages.warnings:
+        log.warning("%s", warning)
+    script = write_script(summaries, settings, languages.narrators)
     lines = script.lines
     log.info("script: %d segments, %d lines", len(script.segments), len(lines))
     files = output_files(settings.output, _cover_path(settings.output, cover))
@@ -211,7 +225,7 @@ def build_episode(
     with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
         work = Path(tmp)
         bar.stage("synthesize", len(lines))
-        clips, stats = _speak(lines, settings, work, synthesizer, cache, bar)
+        clips, stats = _speak(script, settings, work, synthesizer, cache, bar)
         if cache is not None:
             log.info(
                 "clips: %d from the cache, %d synthesized", stats.hits, stats.misses
@@ -251,8 +265,23 @@ def build_episode(
     )
 
 
+def _engine_voices(
+    summaries: Sequence[Summary], synthesizer: Synthesizer | None
+) -> list[EngineVoice] | None:
+    """The engine's voices when a review is not in English, else None.
+
+    An English episode never starts the engine for this; a synthesizer without
+    a voice list (a test fake) gives None, so every review keeps the narrator.
+    """
+    if not needs_engine_voices(summaries):
+        return None
+    source = synthesizer if synthesizer is not None else Pyttsx3Synthesizer()
+    listing = getattr(source, "engine_voices", None)
+    return list(listing()) if callable(listing) else None
+
+
 def _speak(
-    lines: Sequence[Line],
+    script: Script,
     settings: Settings,
     work: Path,
     synthesizer: Synthesizer | None,
@@ -260,13 +289,15 @@ def _speak(
     bar: Progress,
 ) -> tuple[tuple[Clip, ...], CacheStats]:
     """Every line's clip: from worker processes, or from ``synthesizer`` here."""
+    lines = script.lines
+    voices = script_voices(script, settings)
     if synthesizer is not None:
         synth: Synthesizer = synthesizer
         cached: CachingSynthesizer | None = None
         if cache is not None:
             synth = cached = CachingSynthesizer(synthesizer, cache)
         clips = render_clips(
-            lines, synth, settings.voice, work, lambda done, _n: bar.update(done)
+            lines, synth, voices, work, lambda done, _n: bar.update(done)
         )
         return clips, cached.stats if cached else CacheStats(misses=len(clips))
     # This process's engine only names voices and versions for the cache keys.
@@ -276,7 +307,7 @@ def _speak(
     jobs = settings.jobs or default_jobs()
     return render_parallel(
         lines,
-        settings.voice,
+        voices,
         work,
         engine=EngineSpec(
             settings.espeak, settings.synth_timeout_s, settings.synth_retries

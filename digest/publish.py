@@ -77,7 +77,9 @@ def _ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
     except (OSError, subprocess.SubprocessError) as exc:
         raise EncodeError(f"could not run ffmpeg ({exc})") from exc
     if proc.returncode != 0:
-        detail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        lines = proc.stderr.strip().splitlines() or ["no message"]
+        # The last line is often just "Conversion failed!"; a full disk says more.
+        detail = next((x for x in lines if any(r in x for r in _DISK_FULL)), lines[-1])
         raise EncodeError(f"ffmpeg failed to {what}: {detail}")
     return proc
 

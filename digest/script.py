@@ -5,6 +5,10 @@ In: the summaries and the settings (templates, voice profiles). Out: segments
 speaks, what (prepared for speech) and how long the silence after it is; and, for
 ``build --dry-run``, a :class:`Timeline` estimated from each voice's words per
 minute. Writes nothing and needs no engine.
+
+A review in another language is read by the narrator profile given for that
+language (see :mod:`digest.languages`); the host always announces it. The script
+carries those extra profiles, and :func:`script_voices` finds any line's profile.
 """
 
 import re
@@ -58,6 +62,17 @@ _WHOLE_ASIDE = re.compile(r"^\(([^()]+)\)$")
 _ASIDE = re.compile(r"\s*\(([^()]{1,120})\)\s*")
 _ELLIPSIS = re.compile(r"\s*(?:\.\s?){3,}\s*")
 _COMMA_BEFORE_STOP = re.compile(r",\s*(?=[.!?;:]|$)")
+# What "writer/director" and "1990–1995" are read as, by the review's language
+# (a French sentence read with "and" sounds wrong); English for the rest.
+_CONNECTORS: dict[str, tuple[str, str]] = {
+    "en": ("and", "to"),
+    "fr": ("et", "à"),
+    "de": ("und", "bis"),
+    "es": ("y", "a"),
+    "it": ("e", "a"),
+    "pt": ("e", "a"),
+    "nl": ("en", "tot"),
+}
 
 
 def _aside(match: re.Match[str]) -> str:
@@ -69,13 +84,16 @@ def _ellipsis(match: re.Match[str]) -> str:
     return "." if match.end() == len(match.string) else ", "
 
 
-def speech_text(text: str) -> str:
+def speech_text(text: str, language: str | None = None) -> str:
     """Prepare written text for the speech engine without changing its words.
 
     Punctuation that reads badly becomes pauses (dashes, ellipses, parentheses) and
     asides that mean nothing aloud (years, credits, "[sic]") are left out; the
-    words of the sentence itself are never changed or reordered.
+    words of the sentence itself are never changed or reordered. ``language``
+    (the review's ISO 639-1 code) picks the words said for "/" and number ranges.
     """
+    primary = (language or "en").lower().replace("_", "-").partition("-")[0]
+    and_word, to_word = _CONNECTORS.get(primary, _CONNECTORS["en"])
     text = text.translate(_SPEECH_CHARS).strip()
     text = _EDITORIAL.sub("", text)
     text = _BRACKETS.sub(r"\1", text)
@@ -85,8 +103,8 @@ def speech_text(text: str) -> str:
     text = _ELLIPSIS.sub(_ellipsis, text)
     text = text.replace("and/or", "and or")
     # "writer/director" is not "writer slash director"; "1990–1995" is a range.
-    text = _WORD_SLASH.sub(" and ", text)
-    text = _NUMBER_RANGE.sub(" to ", text)
+    text = _WORD_SLASH.sub(f" {and_word} ", text)
+    text = _NUMBER_RANGE.sub(f" {to_word} ", text)
     text = _DASH.sub(", ", text)
     text = _DOUBLE_COMMA.sub(",", text)
     text = _SPACES.sub(" ", text).strip()
@@ -234,9 +252,10 @@ def _sentences(summary: Summary, voice: VoiceProfile) -> list[tuple[str, int]]:
     """
     pauses = voice.pauses
     known = len(summary.paragraphs) == len(summary.sentences)
+    language = summary.review.language
     kept = [
         (text, summary.paragraphs[pos] if known else 0)
-        for pos, text in enumerate(speech_text(s) for s in summary.sentences)
+        for pos, text in enumerate(speech_text(s, language) for s in summary.sentences)
         if _WORDLIKE.search(text)
     ]
     out = []
@@ -257,8 +276,9 @@ def _review_segment(
     total: int,
     transition: str | None,
     settings: Settings,
+    narrator: VoiceProfile,
 ) -> Segment:
-    host, narrator = settings.voice(HOST), settings.voice(NARRATOR)
+    host = settings.voice(HOST)
     lines: list[Line] = []
     if transition:
         pause = host.pauses.transition_ms
@@ -266,7 +286,7 @@ def _review_segment(
     announce = _announcement(summary, index + 1, total, settings.templates)
     lines.append(Line(HOST, announce, LineKind.ANNOUNCE, host.pauses.announce_ms))
     for text, pause in _sentences(summary, narrator):
-        lines.append(Line(NARRATOR, text, LineKind.SENTENCE, pause))
+        lines.append(Line(narrator.name, text, LineKind.SENTENCE, pause))
     return Segment(summary.review.title, tuple(lines))
 
 
@@ -312,8 +332,20 @@ def chapter_titles(summaries: Sequence[Summary]) -> list[str]:
     return out
 
 
-def write_script(summaries: Sequence[Summary], settings: Settings) -> Script:
-    """Lay out the episode: intro, one segment per review, outro."""
+def write_script(
+    summaries: Sequence[Summary],
+    settings: Settings,
+    narrators: Mapping[str, VoiceProfile] | None = None,
+) -> Script:
+    """Lay out the episode: intro, one segment per review, outro.
+
+    ``narrators`` maps a review language (``Review.language``) to the profile
+    that reads its summary (:func:`digest.languages.narrators_for`); other
+    reviews are read by the settings' narrator.
+    """
+    narrators = narrators or {}
+    default = settings.voice(NARRATOR)
+    extra: dict[str, VoiceProfile] = {}
     spoken = [s for s in summaries if any(_WORDLIKE.search(x) for x in s.sentences)]
     templates = settings.templates
     host = settings.voice(HOST)
@@ -326,7 +358,13 @@ def write_script(summaries: Sequence[Summary], settings: Settings) -> Script:
     for index, (summary, transition, title) in enumerate(
         zip(spoken, transitions, titles, strict=True)
     ):
-        segment = _review_segment(summary, index, len(spoken), transition, settings)
+        language = summary.review.language
+        narrator = narrators.get(language, default) if language else default
+        if narrator.name not in (default.name, settings.host.name):
+            extra.setdefault(narrator.name, narrator)
+        segment = _review_segment(
+            summary, index, len(spoken), transition, settings, narrator
+        )
         segments.append(Segment(title, segment.lines))
     outro = Line(HOST, _render(templates.outro, values), LineKind.OUTRO, 0)
     segments.append(Segment("Outro", (outro,)))
@@ -335,7 +373,22 @@ def write_script(summaries: Sequence[Summary], settings: Settings) -> Script:
         title=settings.episode_title,
         episode_date=settings.episode_date,
         segments=tuple(segments),
+        voices=tuple(extra.values()),
     )
+
+
+def script_voices(script: Script, settings: Settings) -> Callable[[str], VoiceProfile]:
+    """The profile of each line's speaker: the script's own, else the settings'.
+
+    Pass it wherever ``settings.voice`` was the lookup (synthesis, timeline).
+    """
+    own = {profile.name: profile for profile in script.voices}
+
+    def voice(speaker: str) -> VoiceProfile:
+        found = own.get(speaker)
+        return found if found is not None else settings.voice(speaker)
+
+    return voice
 
 
 # --- the timeline a dry run prints ---------------------------------------------------

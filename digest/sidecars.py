@@ -133,7 +133,7 @@ def _timestamp(ms: int, separator: str) -> str:
 
 def speaker_label(speaker: str) -> str:
     """How a script speaker id is shown to readers (``host`` → ``Host``)."""
-    label = clean_text(speaker)
+    label = clean_text(speaker.partition(".")[0])  # narrator.fr → Narrator
     return label[:1].upper() + label[1:] if label else "Speaker"
 
 
@@ -175,7 +175,8 @@ def transcript_cues(
     originals: dict[str, str] = {}
     for summary in summaries:
         for sentence in summary.sentences:
-            originals.setdefault(speech_text(sentence), clean_text(sentence))
+            spoken = speech_text(sentence, summary.review.language)
+            originals.setdefault(spoken, clean_text(sentence))
     shown = []
     for cue in cues:
         text = originals.get(cue.text, clean_text(cue.text))

@@ -83,6 +83,11 @@ class BatchResult:
     engine_id: str
 
 
+def hang_limit(engine: EngineSpec) -> float:
+    """How long one line may take in a worker: every retry's timeout, plus a margin."""
+    return engine.timeout_s * engine.retries + 5.0
+
+
 def make_batches(
     indexes: Sequence[int],
     lines: Sequence[Line],
@@ -149,8 +154,7 @@ def synthesize_batch(batch: Batch) -> BatchResult:
     spec = batch.engine
     prepare_espeak(spec.espeak)
     synth = Pyttsx3Synthesizer(timeout=spec.timeout_s, retries=spec.retries)
-    # One line may use every retry, each waiting up to the timeout, plus a margin.
-    limit = spec.timeout_s * spec.retries + 10.0
+    limit = hang_limit(spec)
     wavs: list[bytes] = []
     with tempfile.TemporaryDirectory(prefix="digest-worker-") as tmp:
         path = Path(tmp) / "clip.wav"
@@ -244,10 +248,9 @@ def _verified(index: int, data: bytes, line: Line, workdir: Path) -> Clip:
 
 
 def _broken(engine: EngineSpec) -> SynthesisError:
-    limit = engine.timeout_s * engine.retries + 10.0
     return SynthesisError(
         "a speech worker stopped: the engine hung (no line may take over "
-        f"{limit:g} s) or crashed"
+        f"{hang_limit(engine):g} s) or crashed"
     )
 
 
@@ -262,6 +265,7 @@ def render_parallel(
     cache: ClipCache | None,
     pool: Callable[[], Pool],
     progress: Callable[[int], None] | None = None,
+    batch_seconds: float = BATCH_SECONDS,
 ) -> tuple[tuple[Clip, ...], CacheStats]:
     """Every line's clip: cached ones copied, the rest made by the pool's workers.
 
@@ -289,7 +293,7 @@ def render_parallel(
     if progress is not None:
         progress(done)
     if missing:
-        batches = make_batches(missing, lines, profiles, engine)
+        batches = make_batches(missing, lines, profiles, engine, batch_seconds)
         started = time.perf_counter()
         opened = pool()
         log.info(

@@ -1,5 +1,6 @@
 """Bytes → text for every reader: BOMs, UTF-8 (repaired when a few bytes are bad),
-cp1252/latin-1, and other code pages as a last resort; binary data is refused.
+UTF-16 without a BOM (by where its NUL bytes sit), cp1252/latin-1, and other code
+pages as a last resort; binary data is refused.
 
 In: the raw bytes of a file, page, stdin or download. Out: text with ``\\n`` line
 ends. Problems that still leave usable text are logged as one warning line on the
@@ -23,6 +24,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# BOM-less UTF-16 of mostly-ASCII text: share of characters whose high byte is NUL
+# (English or French: > 95 %), and the most whose low byte may be (U+0100, U+0200..).
+_UTF16_HIGH_NULS = 0.7
+_UTF16_LOW_NULS = 0.02
 # Typographic marks a cp1252 file legitimately has between two letters ("it’s").
 _WORD_JOINERS = frozenset("’‘´`·–—-")
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{2,40})""", re.I)
@@ -39,7 +44,11 @@ def decode_text(data: bytes, source: Path | str, *, truncated: bool = False) -> 
             text = _decode_unicode(data[len(bom) :], codec, source, truncated)
             return _checked(text, source)
     if b"\x00" in data[:8192]:
-        raise InputError(f"{source}: looks like a binary file, not text")
+        utf16 = _bomless_utf16(data)
+        if utf16 is None:
+            raise InputError(f"{source}: looks like a binary file, not text")
+        log.info("%s: read as %s (no byte order mark)", source, utf16.upper())
+        return _checked(_decode_unicode(data, utf16, source, truncated), source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -62,6 +71,26 @@ def decode_declared(
     if b"\x00" in data[:8192] and not codec.startswith("utf-16"):
         raise InputError(f"{source}: looks like a binary file, not text")
     return _checked(_decode_unicode(data, codec, source, truncated), source)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` if ``data`` looks like mostly-ASCII UTF-16 without a BOM.
+
+    Such text has a NUL as the high byte of nearly every character and almost never
+    as the low byte, so the NULs all sit at odd (LE) or even (BE) offsets. Binary
+    data that happens to match is caught afterwards by its control characters.
+    """
+    sample = data[:8192]
+    units = len(sample) // 2
+    if units < 2:
+        return None
+    even = sample[0 : 2 * units : 2].count(0) / units
+    odd = sample[1 : 2 * units : 2].count(0) / units
+    if odd >= _UTF16_HIGH_NULS and even <= _UTF16_LOW_NULS:
+        return "utf-16-le"
+    if even >= _UTF16_HIGH_NULS and odd <= _UTF16_LOW_NULS:
+        return "utf-16-be"
+    return None
 
 
 def sniff_charset(data: bytes) -> str | None:
