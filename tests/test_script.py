@@ -17,6 +17,7 @@ from digest.script import (
     count_words,
     estimate_timeline,
     expected_seconds,
+    script_voices,
     speech_text,
     spoken_certificate,
     spoken_rating,
@@ -607,3 +608,86 @@ def test_timeline_follows_words_per_minute_and_pauses() -> None:
 def test_expected_seconds(text: str, words: float) -> None:
     assert expected_seconds(text, 120) == pytest.approx(words / 2)
     assert expected_seconds(text, 240) == pytest.approx(words / 4)
+
+
+# --- reviews in other languages ----------------------------------------------------
+
+FRENCH_NARRATOR = replace(SETTINGS.narrator, name="narrator.fr", voice="roa/fr")
+BILINGUAL = [
+    summary("Arrival", "A quiet film.", "It listens."),
+    summary("Amour", "Un film lent.", "Et magnifique.", language="fr"),
+    summary("Solaris", "Ein stiller Film.", language="de"),
+]
+
+
+def test_a_french_summary_is_read_by_the_french_narrator() -> None:
+    script = write_script(BILINGUAL, SETTINGS, {"fr": FRENCH_NARRATOR})
+    english, french, german = script.segments[1:4]
+    assert [line.speaker for line in french.lines] == [
+        HOST, HOST, "narrator.fr", "narrator.fr"
+    ]  # fmt: skip
+    assert french.lines[1].kind is LineKind.ANNOUNCE
+    assert french.lines[1].text.startswith("Review two of three: Amour")
+    # Same pauses as the narrator it was derived from.
+    assert [line.pause_after_ms for line in french.lines[2:]] == [111, 333]
+    # No profile for German: the configured narrator reads it.
+    assert [line.speaker for line in english.lines] == [HOST, NARRATOR, NARRATOR]
+    assert german.lines[-1].speaker == NARRATOR
+    assert script.lines[0].speaker == HOST
+    assert script.lines[-1].speaker == HOST
+    assert script.voices == (FRENCH_NARRATOR,)
+
+
+@pytest.mark.parametrize(
+    ("language", "spoken"),
+    [
+        (None, "writer and director, 1990 to 1995"),
+        ("en", "writer and director, 1990 to 1995"),
+        ("fr", "writer et director, 1990 à 1995"),
+        ("de-AT", "writer und director, 1990 bis 1995"),
+        ("gl", "writer and director, 1990 to 1995"),  # no words known: English
+    ],
+)
+def test_speech_text_connectors_follow_the_language(
+    language: str | None, spoken: str
+) -> None:
+    assert speech_text("writer/director, 1990–1995", language) == spoken
+
+
+def test_french_sentences_are_prepared_in_french() -> None:
+    amour = summary("Amour", "Scénariste/réalisateur, 1990–1995.", language="fr")
+    script = write_script([amour], SETTINGS, {"fr": FRENCH_NARRATOR})
+    line = script.segments[1].lines[-1]
+    assert line.text == "Scénariste et réalisateur, 1990 à 1995."
+
+
+def test_script_voices_finds_every_speaker() -> None:
+    script = write_script(BILINGUAL, SETTINGS, {"fr": FRENCH_NARRATOR})
+    voice = script_voices(script, SETTINGS)
+    assert voice("narrator.fr") == FRENCH_NARRATOR
+    assert voice(NARRATOR) == SETTINGS.narrator
+    assert voice(HOST) == SETTINGS.host
+    for line in script.lines:
+        assert voice(line.speaker).name == line.speaker
+
+
+def test_no_narrators_given_keeps_the_script_as_before() -> None:
+    assert write_script(BILINGUAL, SETTINGS, {}) == write_script(BILINGUAL, SETTINGS)
+    script = write_script(BILINGUAL, SETTINGS)
+    assert script.voices == ()
+    assert {line.speaker for line in script.lines} == {HOST, NARRATOR}
+
+
+def test_unused_narrators_are_not_carried() -> None:
+    spanish = replace(FRENCH_NARRATOR, name="narrator.es", voice="roa/es")
+    script = write_script(BILINGUAL, SETTINGS, {"fr": FRENCH_NARRATOR, "es": spanish})
+    assert script.voices == (FRENCH_NARRATOR,)
+
+
+def test_timeline_uses_the_derived_narrators_rate() -> None:
+    fast = replace(FRENCH_NARRATOR, rate=300)
+    script = write_script(BILINGUAL, SETTINGS, {"fr": fast})
+    timeline = estimate_timeline(script, script_voices(script, SETTINGS), 0)
+    for timed in timeline.lines:
+        rate = {HOST: 170, NARRATOR: 150, "narrator.fr": 300}[timed.line.speaker]
+        assert timed.speech_ms == round(1000 * expected_seconds(timed.line.text, rate))
