@@ -17,11 +17,10 @@ import typer
 
 from . import __version__
 from .config import Settings, build_settings
-from .doctor import run_doctor
 from .errors import DigestError, ExitCode, MissingDependencyError, UsageError
 from .feed import write_feed
+from .lock import output_lock
 from .models import Summary
-from .nlp import download_nltk_data
 from .pipeline import (
     Plan,
     build_episode,
@@ -426,6 +425,8 @@ def summarize(
 def doctor() -> None:
     """Report the speech engine, voices, ffmpeg and NLTK data in use."""
     with _reported():
+        from .doctor import run_doctor  # loads NLTK: only for this command
+
         report = run_doctor(_settings())
         for line in report.lines:
             typer.echo(line)
@@ -538,7 +539,9 @@ def feed_command(
             owner_email=owner_email,
             explicit=explicit or None,
         )
-        typer.echo(f"Wrote {write_feed(folder, channel)}")
+        with output_lock(folder):  # not while a build is writing there
+            written = write_feed(folder, channel)
+        typer.echo(f"Wrote {written}")
 
 
 def _source(summary: Summary) -> str:
@@ -555,6 +558,8 @@ def download_data(
 ) -> None:
     """Download NLTK punkt_tab and stopwords (the one command that goes online)."""
     with _reported():
+        from .nlp import download_nltk_data
+
         folder = download_nltk_data(target)
         typer.echo(f"NLTK data installed in {folder}")
 

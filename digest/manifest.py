@@ -19,7 +19,7 @@ from typing import Any
 
 from .config import Settings
 from .deps import Engines
-from .errors import OutputError
+from .errors import DigestError, OutputError
 from .models import Chapter, Episode, Review, Script
 from .sidecars import Sidecars, write_atomic
 
@@ -112,6 +112,41 @@ def input_hash(
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def sources_hash(
+    paths: Sequence[Path | str], settings: Settings, engines: Engines
+) -> str | None:
+    """A hash of the review files' bytes, the settings and the engines, or None.
+
+    This lets a rebuild with nothing changed stop before reading, summarizing
+    or scripting anything. None when a source is a URL or stdin (what they
+    give can change without a trace) or a path cannot be listed.
+    """
+    from . import __version__
+    from .ingest import collect_paths
+    from .sources.fetch import is_url
+
+    if any(str(p) == "-" or is_url(str(p)) for p in paths):
+        return None
+    # Anything odd (a missing music file, an unreadable review) is left for the
+    # full build to report properly.
+    try:
+        files = collect_paths([Path(p) for p in paths])
+        head = {
+            "manifest": MANIFEST_FORMAT,
+            "digest": __version__,
+            "settings": settings_record(settings),
+            "espeak": [engines.espeak.source, engines.espeak.library],
+            "ffmpeg": engines.ffmpeg.version,
+        }
+        digest = hashlib.sha256()
+        digest.update(json.dumps(head, sort_keys=True, default=str).encode("utf-8"))
+        for path in files:
+            digest.update(f"\0{path}\0{file_digest(path)}".encode())
+    except (DigestError, OSError):
+        return None
+    return digest.hexdigest()
+
+
 def _file_records(paths: Iterable[Path]) -> dict[str, dict[str, Any]]:
     return {
         path.name: {"size": path.stat().st_size, "sha256": file_digest(path)}
@@ -119,12 +154,15 @@ def _file_records(paths: Iterable[Path]) -> dict[str, dict[str, Any]]:
     }
 
 
-def write_manifest(inputs: str, episode: Episode, files: Sequence[Path]) -> Path | None:
+def write_manifest(
+    inputs: str, episode: Episode, files: Sequence[Path], sources: str | None = None
+) -> Path | None:
     """Record a finished build; a manifest that cannot be written only warns."""
     target = manifest_path(episode.path)
     record = {
         "format": MANIFEST_FORMAT,
         "inputs": inputs,
+        "sources": sources,
         "files": _file_records(files),
         "episode": {
             "title": episode.title,
@@ -148,14 +186,21 @@ def write_manifest(inputs: str, episode: Episode, files: Sequence[Path]) -> Path
 
 
 def up_to_date_episode(
-    inputs: str, output: Path, files: Sequence[Path]
+    inputs: str, output: Path, files: Sequence[Path] | None, *, key: str = "inputs"
 ) -> Episode | None:
-    """The recorded episode if the inputs match and no file changed, else None."""
+    """The recorded episode if the inputs match and no file changed, else None.
+
+    ``key`` says which recorded hash ``inputs`` is: ``inputs`` (reviews as read,
+    script, settings) or ``sources`` (:func:`sources_hash`). With ``files``
+    None, the files the record lists are the ones checked.
+    """
     try:
         record = json.loads(manifest_path(output).read_text(encoding="utf-8"))
-        if record.get("format") != MANIFEST_FORMAT or record.get("inputs") != inputs:
+        if record.get("format") != MANIFEST_FORMAT or record.get(key) != inputs:
             return None
         wanted = record["files"]
+        if files is None:
+            files = [output.with_name(name) for name in wanted]
         if sorted(wanted) != sorted(path.name for path in files):
             return None
         for path in files:

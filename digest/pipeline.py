@@ -7,14 +7,15 @@ through ``logging``. Also here: the dry run (:func:`plan_episode`, no engine), t
 voice preview (:func:`say`) and the voice listing (:func:`list_voices`).
 """
 
+import contextlib
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cache import CacheStats, CachingSynthesizer, ClipCache, default_cache_dir
 from .config import Settings, VoiceProfile, find_profile, load_voice_profile
@@ -25,9 +26,15 @@ from .errors import DigestError, InputError, OutputError, UsageError
 from .feed import Channel, write_feed
 from .ingest import ingest
 from .languages import narrators_for, needs_engine_voices
-from .manifest import input_hash, output_files, up_to_date_episode, write_manifest
+from .lock import output_lock
+from .manifest import (
+    input_hash,
+    output_files,
+    sources_hash,
+    up_to_date_episode,
+    write_manifest,
+)
 from .models import Clip, Episode, Line, LineKind, Script, Summary
-from .nlp import TextTools, load_text_tools
 from .progress import NullProgress, Progress
 from .publish import (
     CoverArt,
@@ -56,8 +63,10 @@ from .stitch import (
     music_seconds,
     stitch,
 )
-from .summarize import summarize_all
 from .workers import EngineSpec, default_jobs, open_pool, render_parallel
+
+if TYPE_CHECKING:
+    from .nlp import TextTools
 
 log = logging.getLogger("digest")
 
@@ -67,7 +76,8 @@ class BuildResult:
     """What a build produced and how long each stage took (seconds)."""
 
     episode: Episode
-    script: Script
+    # None when the sources check found the episode up to date before scripting.
+    script: Script | None
     summaries: tuple[Summary, ...]
     timings: tuple[tuple[str, float], ...]
     engines: Engines
@@ -87,9 +97,13 @@ def ingest_options(settings: Settings) -> IngestOptions:
 
 
 def summarize_paths(
-    paths: Sources, settings: Settings, tools: TextTools | None = None
+    paths: Sources, settings: Settings, tools: "TextTools | None" = None
 ) -> tuple[Summary, ...]:
     """Read and summarize every review under ``paths`` (files, folders, URLs, -)."""
+    # NLTK and numpy load here, not at import: an up-to-date check needs neither.
+    from .nlp import load_text_tools
+    from .summarize import summarize_all
+
     reviews = ingest(paths, ingest_options(settings))
     tools = tools or load_text_tools(use_nltk_data=settings.use_nltk_data)
     if tools.status.problems:
@@ -166,6 +180,54 @@ def build_episode(
 ) -> BuildResult:
     """Build the episode MP3 at ``settings.output`` from the reviews under ``paths``.
 
+    Builds into one folder take turns (:func:`digest.lock.output_lock`); the
+    one holding the lock first clears temporary files a killed build left.
+    """
+    folder = settings.output.parent
+    with output_lock(folder):
+        sweep_leftovers(folder, settings.output)
+        return _build(
+            paths,
+            settings,
+            synthesizer=synthesizer,
+            engines=engines,
+            progress=progress,
+            force=force,
+        )
+
+
+def sweep_leftovers(folder: Path, mp3: Path) -> list[Path]:
+    """Delete the temporary files of an earlier, killed build of ``mp3``.
+
+    Only names this episode's builds (and feed.xml's writer) use: ``.STEM.*``
+    ending in ``.part``, ``.part.mp3`` or ``.tmp``, in the folder and its cache.
+    Called under the folder's lock, so no other build is writing them.
+    """
+    removed = []
+    for where in (folder, folder / ".cache"):
+        for prefix in (f".{mp3.stem}.", ".feed.xml."):
+            for path in where.glob(f"{prefix}*"):
+                name = path.name
+                if name.endswith((".part", ".part.mp3", ".tmp")) and path.is_file():
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                        removed.append(path)
+    if removed:
+        log.info("removed %d file(s) left by an interrupted build", len(removed))
+    return removed
+
+
+def _build(
+    paths: Sources,
+    settings: Settings,
+    *,
+    synthesizer: Synthesizer | None,
+    engines: Engines | None,
+    progress: Progress | None,
+    force: bool,
+) -> BuildResult:
+    """:func:`build_episode`, once the output folder's lock is held.
+
     When the build record says the episode and its sidecars already came from
     the same reviews, script, settings and engines, and they are unchanged on
     disk, nothing is synthesized or encoded (``up_to_date``); ``force`` rebuilds.
@@ -186,6 +248,12 @@ def build_episode(
 
     engines = engines or preflight(settings.espeak, settings.ffmpeg)
     ffmpeg = engines.ffmpeg.path
+    sources = sources_hash(paths, settings, engines)
+    if sources is not None and not force:
+        # Nothing read, summarized or scripted when no file or setting changed.
+        done = up_to_date_episode(sources, settings.output, None, key="sources")
+        if done is not None:
+            return _already(done, settings, engines, timings, lap, bar)
     # Files the user named are checked before minutes of work, not after.
     cover: CoverArt = (
         read_cover(settings.cover)
@@ -212,14 +280,8 @@ def build_episode(
     inputs = input_hash([s.review for s in ingested], script, settings, engines)
     done = None if force else up_to_date_episode(inputs, settings.output, files)
     if done is not None:
-        log.info("%s is up to date: nothing to synthesize or encode", done.path)
-        if settings.feed:
-            _refresh_feed(settings)
-        lap("check")
-        bar.finish()
-        return BuildResult(
-            done, script, summaries, tuple(timings), engines, up_to_date=True
-        )
+        write_manifest(inputs, done, files, sources)  # record the sources hash
+        return _already(done, settings, engines, timings, lap, bar, script, summaries)
     folder = settings.cache_dir or default_cache_dir(settings.output)
     cache = ClipCache(folder) if settings.use_cache else None
     with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
@@ -250,7 +312,7 @@ def build_episode(
         lap("publish")
     write_sidecars(episode, script, summaries)
     _write_cover_file(episode.path, cover)
-    write_manifest(inputs, episode, files)
+    write_manifest(inputs, episode, files, sources)
     if settings.feed:
         _refresh_feed(settings)
     lap("sidecars")
@@ -278,6 +340,32 @@ def _engine_voices(
     source = synthesizer if synthesizer is not None else Pyttsx3Synthesizer()
     listing = getattr(source, "engine_voices", None)
     return list(listing()) if callable(listing) else None
+
+
+def _already(
+    done: Episode,
+    settings: Settings,
+    engines: Engines,
+    timings: list[tuple[str, float]],
+    lap: Callable[[str], None],
+    bar: Progress,
+    script: Script | None = None,
+    summaries: tuple[Summary, ...] = (),
+) -> BuildResult:
+    """The result of a build that found its episode already made."""
+    log.info("%s is up to date: nothing to synthesize or encode", done.path)
+    if settings.feed:
+        _refresh_feed(settings)
+    lap("check")
+    bar.finish()
+    return BuildResult(
+        done,
+        script,
+        summaries,
+        tuple(timings),
+        engines,
+        up_to_date=True,
+    )
 
 
 def _speak(
