@@ -284,32 +284,39 @@ def _build(
         return _already(done, settings, engines, timings, lap, bar, script, summaries)
     folder = settings.cache_dir or default_cache_dir(settings.output)
     cache = ClipCache(folder) if settings.use_cache else None
-    with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
-        work = Path(tmp)
-        bar.stage("synthesize", len(lines))
-        clips, stats = _speak(script, settings, work, synthesizer, cache, bar)
-        if cache is not None:
-            log.info(
-                "clips: %d from the cache, %d synthesized", stats.hits, stats.misses
+    try:
+        with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
+            work = Path(tmp)
+            bar.stage("synthesize", len(lines))
+            clips, stats = _speak(script, settings, work, synthesizer, cache, bar)
+            if cache is not None:
+                log.info(
+                    "clips: %d from the cache, %d synthesized", stats.hits, stats.misses
+                )
+            lap("speak")
+            bar.stage("encode")
+            lead, tail = _framing(settings)
+            mix = stitch(
+                clips, script.segments, work / "mix.wav", lead_in_ms=lead, tail_ms=tail
             )
-        lap("speak")
-        bar.stage("encode")
-        lead, tail = _framing(settings)
-        mix = stitch(
-            clips, script.segments, work / "mix.wav", lead_in_ms=lead, tail_ms=tail
-        )
-        if settings.music is not None:
-            music = decode_music(
-                ffmpeg,
-                settings.music,
-                work / "music.wav",
-                mix.sample_rate,
-                music_seconds(mix) + 1,
-            )
-            mix = add_music(mix, music, work / "mix-music.wav")
-        lap("stitch")
-        episode = publish(mix, ffmpeg, settings, summaries, cover)
-        lap("publish")
+            if settings.music is not None:
+                music = decode_music(
+                    ffmpeg,
+                    settings.music,
+                    work / "music.wav",
+                    mix.sample_rate,
+                    music_seconds(mix) + 1,
+                )
+                mix = add_music(mix, music, work / "mix-music.wav")
+            lap("stitch")
+            episode = publish(mix, ffmpeg, settings, summaries, cover)
+            lap("publish")
+    except OSError as exc:
+        # Clips and the mix live in the temporary folder: a full disk shows here.
+        where = tempfile.gettempdir()
+        raise OutputError(
+            f"{where}: cannot write temporary audio ({exc.strerror or exc})"
+        ) from exc
     write_sidecars(episode, script, summaries)
     _write_cover_file(episode.path, cover)
     write_manifest(inputs, episode, files, sources)
