@@ -302,8 +302,10 @@ def render_parallel(
         )  # fmt: skip
         warned = False
         try:
-            futures = [opened.executor.submit(synthesize_batch, b) for b in batches]
-            for future in cf.as_completed(futures):
+            # as_completed drops each future once it is yielded; keeping the
+            # list here would keep every batch's WAV bytes alive to the end.
+            submitted = (opened.executor.submit(synthesize_batch, b) for b in batches)
+            for future in cf.as_completed(list(submitted)):
                 try:
                     result: BatchResult = future.result()
                 except BrokenProcessPool:
