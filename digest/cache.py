@@ -72,6 +72,7 @@ class ClipCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._store_failed = False  # warn once per build, not once per clip
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         base = self.folder / key[:2] / key
@@ -134,7 +135,9 @@ class ClipCache:
             }
             write_atomic(record, (json.dumps(meta, sort_keys=True) + "\n").encode())
         except (OSError, OutputError) as exc:
-            log.warning("clip cache: cannot write %s (%s)", self.folder, exc)
+            if not self._store_failed:
+                log.warning("clip cache: cannot write %s (%s)", self.folder, exc)
+            self._store_failed = True
 
 
 @dataclass(slots=True)

@@ -496,3 +496,82 @@ def test_read_review_property_review_or_input_error(tmp_path: Path, text: str) -
     assert review.text == review.text.strip()
     assert review.title
     assert len(review.title) <= MAX_TITLE_CHARS
+
+
+# --- UTF-16 without a byte order mark ---------------------------------------------
+
+_ENGLISH = "The orchard scenes are quiet, and the ending earns its tears. " * 3
+_FRENCH = "Un film d'une délicatesse rare : « Amélie » n'a qu'à bien se tenir. "
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", [_ENGLISH, _FRENCH, "Hi"], ids=["en", "fr", "short"])
+def test_decode_text_reads_bomless_utf16(
+    codec: str, text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="digest")
+    assert decode_text(text.encode(codec), Path("nobom.txt")) == text
+    assert f"nobom.txt: read as {codec.upper()} (no byte order mark)" in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_bomless_utf16_review_file(tmp_path: Path) -> None:
+    path = tmp_path / "nobom.md"
+    path.write_bytes(f"# Naïve Orchard\n\n{_ENGLISH}\n".encode("utf-16-le"))
+    (review,) = ingest([path])
+    assert review.title == "Naïve Orchard"
+    assert review.text == _ENGLISH.strip()
+    assert review.language == "en"
+
+
+def test_bomless_utf16_with_an_odd_last_byte_warns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data = _ENGLISH.encode("utf-16-le") + b"x"
+    assert decode_text(data, Path("odd.txt")) == _ENGLISH
+    assert "odd.txt: 1 byte sequence(s) are not valid utf-16-le" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(
+            b"".join(n.to_bytes(2, "little") for n in range(1, 400)), id="le-ints"
+        ),
+        pytest.param(bytes(range(1, 32)) * 4 + b"\x00" * 2, id="controls"),
+        pytest.param(b"A\x00\x01\x00\x02\x00\x03\x00" * 50, id="utf16-controls"),
+        pytest.param(b"\x00" * 64, id="zeros"),
+    ],
+)
+def test_nul_bytes_that_are_not_utf16_are_binary(data: bytes) -> None:
+    with pytest.raises(InputError, match="nobom.bin: looks like a binary file"):
+        decode_text(data, Path("nobom.bin"))
+
+
+# --- how many reviews one run reads ------------------------------------------------
+
+
+def test_a_huge_collection_is_cut_to_the_review_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+
+    import digest.ingest
+
+    monkeypatch.setattr(digest.ingest, "MAX_REVIEWS", 3)
+    records = [
+        {"title": f"R{i}", "text": f"Review number {i} of a film."} for i in range(9)
+    ]
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    extra = tmp_path / "extra.md"
+    extra.write_text(
+        "# Extra\n\nOne more review of yet another film.", encoding="utf-8"
+    )
+    reviews = ingest([path, extra])
+    assert [r.title for r in reviews] == ["R0", "R1", "R2"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        f"{path}: 9 reviews; only the first 3 are read (at most 3 in all)",
+        f"more than 3 reviews; 1 more source(s) from {extra} on not read",
+    ]

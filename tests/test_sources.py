@@ -484,6 +484,7 @@ def test_huge_text_file_is_capped_with_a_warning(
     assert len(review.text) <= MAX_REVIEW_CHARS
     assert review.text.endswith("longer still.")
     assert "larger than 1 MiB; only the start is read" in caplog.text
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 1
 
 
 def test_duplicate_texts_are_skipped_with_a_warning(
@@ -554,3 +555,29 @@ def test_value_helpers() -> None:
     assert as_language("English") == "en"
     assert as_language("pt_BR") == "pt"
     assert as_language("klingon language") is None
+
+
+def test_language_detection_is_skipped_when_its_model_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import errno
+
+    from py3langid.langid import LanguageIdentifier
+
+    from digest.sources import language
+
+    def full_disk(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    language._identifier.cache_clear()
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file", full_disk)
+    try:
+        text = "The orchard scenes are quiet, and the ending earns its tears."
+        assert language.detect_language(text) is None
+        assert language.detect_language(text) is None
+    finally:
+        language._identifier.cache_clear()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "language detection skipped: cannot unpack its model (No space left on device)"
+    ]
