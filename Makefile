@@ -31,6 +31,11 @@ bench-summary: $(VENV)/.bench-stamp
 	NLTK_DATA="$${NLTK_DATA:-$(SHARED)/nltk_data}" $(BIN)/python bench/summary.py \
 		--data $(SHARED)/summ-dev --write BENCHMARKS.md
 
+## Time cold, warm and one-edit builds beside plain espeak-ng + ffmpeg, then N = 10-500 (writes BENCHMARKS.md).
+## BENCH_ARGS="--quick" to try it out; the plain row needs the espeak-ng CLI (apt install espeak-ng).
+bench: $(STAMP)
+	$(BIN)/python bench/episode.py --write BENCHMARKS.md $(BENCH_ARGS)
+
 $(VENV)/.bench-stamp: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@

@@ -305,8 +305,16 @@ def read_cover(path: Path) -> CoverArt:
 # --- tags --------------------------------------------------------------------------
 
 
+# A CTOC frame counts its entries in one byte.
+CTOC_MAX_ENTRIES = 255
+
+
 def add_chapters(tags: ID3, chapters: Sequence[Chapter]) -> None:
-    """One CHAP frame per chapter (with its title) and an ordered top-level CTOC."""
+    """One CHAP frame per chapter (with its title) and an ordered top-level CTOC.
+
+    Past 255 chapters the top-level CTOC lists ordered sub-tables of up to 255
+    chapters each ("Chapters 1-255", …), as the ID3 chapter spec allows.
+    """
     ids = [f"chp{i}" for i in range(len(chapters))]
     for element_id, chapter in zip(ids, chapters, strict=True):
         tags.add(
@@ -317,15 +325,36 @@ def add_chapters(tags: ID3, chapters: Sequence[Chapter]) -> None:
                 sub_frames=[TIT2(encoding=3, text=chapter.title)],
             )
         )
-    if ids:
-        tags.add(
-            CTOC(
-                element_id="toc",
-                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                child_element_ids=ids,
-                sub_frames=[TIT2(encoding=3, text="Chapters")],
+    if not ids:
+        return
+    top = ids
+    if len(ids) > CTOC_MAX_ENTRIES:
+        top = []
+        for first in range(0, len(ids), CTOC_MAX_ENTRIES):
+            group = ids[first : first + CTOC_MAX_ENTRIES]
+            element_id = f"toc{len(top) + 1}"
+            tags.add(
+                CTOC(
+                    element_id=element_id,
+                    flags=CTOCFlags.ORDERED,
+                    child_element_ids=group,
+                    sub_frames=[
+                        TIT2(
+                            encoding=3,
+                            text=f"Chapters {first + 1}-{first + len(group)}",
+                        )
+                    ],
+                )
             )
+            top.append(element_id)
+    tags.add(
+        CTOC(
+            element_id="toc",
+            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            child_element_ids=top,
+            sub_frames=[TIT2(encoding=3, text="Chapters")],
         )
+    )
 
 
 def write_tags(

@@ -195,3 +195,22 @@ def test_chapters_and_table_of_contents(tmp_path: Path) -> None:
 )
 def test_describe(count: int, text: str) -> None:
     assert describe(summaries()[:count]) == text
+
+
+def test_more_than_255_chapters_nest_their_tables(tmp_path: Path) -> None:
+    from mutagen.id3 import ID3
+
+    from digest.models import Chapter
+    from digest.publish import add_chapters
+
+    chapters = [Chapter(f"Review {i}", i * 1000, i * 1000 + 900) for i in range(600)]
+    tags = ID3()
+    add_chapters(tags, chapters)
+    path = tmp_path / "tags.id3"
+    tags.save(str(path), v2_version=4)
+    back = ID3(str(path))
+    tocs = {f.element_id: f for f in back.getall("CTOC")}
+    assert tocs["toc"].child_element_ids == ["toc1", "toc2", "toc3"]
+    nested = [i for t in ("toc1", "toc2", "toc3") for i in tocs[t].child_element_ids]
+    assert nested == [f"chp{i}" for i in range(600)]
+    assert len(back.getall("CHAP")) == 600
