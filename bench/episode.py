@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sections  # bench/sections.py: run as a script, bench/ is on sys.path
+
 REPO = Path(__file__).resolve().parent.parent
 MARK_BEGIN = "<!-- bench-episode:begin -->"
 MARK_END = "<!-- bench-episode:end -->"
@@ -468,20 +470,7 @@ def scale_table(runs: Sequence[tuple[int, Run]]) -> list[str]:
 
 
 def write_section(target: Path, body: str) -> None:
-    text = target.read_text(encoding="utf-8") if target.exists() else "# Benchmarks\n"
-    block = f"{MARK_BEGIN}\n{body}\n{MARK_END}"
-    if MARK_BEGIN in text and MARK_END in text:
-        text = re.sub(
-            re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END),
-            lambda _: block,
-            text,
-            flags=re.DOTALL,
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n## Episode builds\n\n" + block + "\n"
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    sections.write_section(target, MARK_BEGIN, MARK_END, "Episode builds", body)
 
 
 # --- main --------------------------------------------------------------------------

@@ -16,7 +16,6 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -24,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import sections  # bench/sections.py: run as a script, bench/ is on sys.path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "summ-dev"
@@ -235,20 +236,7 @@ def verdict(rows: Sequence[Row]) -> list[str]:
 
 
 def write_section(target: Path, body: str) -> None:
-    text = target.read_text(encoding="utf-8") if target.exists() else "# Benchmarks\n"
-    block = f"{MARK_BEGIN}\n{body}\n{MARK_END}"
-    if MARK_BEGIN in text and MARK_END in text:
-        text = re.sub(
-            re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END),
-            lambda _: block,
-            text,
-            flags=re.DOTALL,
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n## Summaries\n\n" + block + "\n"
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    sections.write_section(target, MARK_BEGIN, MARK_END, "Summaries", body)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
