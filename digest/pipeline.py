@@ -148,18 +148,11 @@ def _spoken(summaries: Sequence[Summary]) -> tuple[Summary, ...]:
     return spoken
 
 
-def _spoken_summaries(paths: Sources, settings: Settings) -> tuple[Summary, ...]:
-    summaries = tuple(s for s in summarize_paths(paths, settings) if s.sentences)
-    if not summaries:
-        raise InputError("no review had any sentence to read")
-    return summaries
-
-
 def plan_episode(paths: Sources, settings: Settings) -> Plan:
     """Summaries, script and estimated timings: no speech engine, no ffmpeg."""
     if settings.music is not None and not settings.music.is_file():
         raise InputError(f"{settings.music}: music file not found")
-    summaries = _spoken_summaries(paths, settings)
+    summaries = _spoken(summarize_paths(paths, settings))
     script = write_script(summaries, settings)
     lead, tail = _framing(settings)
     return Plan(

@@ -69,13 +69,18 @@ class Loudness:
     true_peak: float
 
 
-def _ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ffmpeg, capturing its output; failing to start it is an EncodeError."""
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             args, capture_output=True, text=True, timeout=ENCODE_TIMEOUT_S, check=False
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise EncodeError(f"could not run ffmpeg ({exc})") from exc
+
+
+def _ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
+    proc = _run(args)
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or ["no message"]
         # The last line is often just "Conversion failed!"; a full disk says more.
@@ -531,12 +536,7 @@ def _run_on_music(music: Path, args: list[str]) -> subprocess.CompletedProcess[s
     if not music.is_file():
         what = "is a folder" if music.is_dir() else "not found"
         raise InputError(f"{music}: music file {what}")
-    try:
-        proc = subprocess.run(
-            args, capture_output=True, text=True, timeout=ENCODE_TIMEOUT_S, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise EncodeError(f"could not run ffmpeg ({exc})") from exc
+    proc = _run(args)
     if proc.returncode != 0:
         raise _music_error(music, proc)
     return proc
