@@ -145,6 +145,8 @@ class Mix:
     frames: int
     chapters: tuple[Chapter, ...]
     cues: tuple[Cue, ...]
+    # The frame where each chapter starts (the first is 0): where units are cut.
+    cuts: tuple[int, ...] = ()
 
     @property
     def seconds(self) -> float:

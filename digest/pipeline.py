@@ -63,6 +63,7 @@ from .stitch import (
     music_seconds,
     stitch,
 )
+from .units import UNITS_DIR, UnitCache
 from .workers import EngineSpec, default_jobs, open_pool, render_parallel
 
 if TYPE_CHECKING:
@@ -302,7 +303,16 @@ def _build(
                 )
                 mix = add_music(mix, music, work / "mix-music.wav")
             lap("stitch")
-            episode = publish(mix, ffmpeg, settings, summaries, cover)
+            episode = publish(
+                mix,
+                ffmpeg,
+                settings,
+                summaries,
+                cover,
+                encoder=engines.ffmpeg.version,
+                cache=UnitCache(folder / UNITS_DIR) if settings.use_cache else None,
+                jobs=settings.jobs or default_jobs(),
+            )
             lap("publish")
     except OSError as exc:
         # Clips and the mix live in the temporary folder: a full disk shows here.

@@ -3,24 +3,29 @@
 In: the stitched WAV, its chapter offsets and an optional cover image. Out: the MP3
 at the requested path (44.1 kHz mono, constant bitrate, 96 kbps by default) with
 ID3v2.4 tags (title, artist, album, date, genre, track, description, length, cover
-art) and CHAP/CTOC chapter frames. The MP3 is encoded to a temporary file beside
-the target, tagged, flushed, then renamed over it, so a failed build never leaves
-a broken episode or destroys the previous one. Also home to the other ffmpeg
-jobs: reading a music file, and encoding a voice preview.
+art) and CHAP/CTOC chapter frames.
+
+Each chapter is a unit (:mod:`digest.units`): levelled to the loudness target and
+encoded on its own, in parallel and cached, then the units' MP3 frames are joined
+(:mod:`digest.mp3`). Chapter and cue times are moved to where each unit's audio
+lands in the joined stream. The episode's loudness is integrated over all the
+units' gating blocks. The MP3 is written to a temporary file beside the target,
+tagged, flushed, then renamed over it, so a failed build never leaves a broken
+episode or destroys the previous one. Also home to the other ffmpeg jobs: reading
+a music file, and encoding a voice preview.
 """
 
+import bisect
 import contextlib
-import errno
 import logging
 import os
-import re
 import shutil
 import struct
 import subprocess
 import tempfile
 import wave
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mutagen import MutagenError
@@ -43,30 +48,26 @@ from mutagen.id3 import (
 
 from .config import Settings
 from .errors import EncodeError, InputError, OutputError
-from .models import Chapter, Episode, Mix, Summary
+from .level import integrated
+from .models import Chapter, Cue, Episode, Mix, Summary
+from .mp3 import StreamInfo, join, joined_samples, unit_starts
+from .units import (
+    DISK_FULL,
+    ENCODE_TIMEOUT_S,
+    EncodeSpec,
+    UnitCache,
+    cuts_of,
+    encode_units,
+)
 
 log = logging.getLogger("digest")
 
-ENCODE_TIMEOUT_S = 3600
 # The limiter's ceiling sits below the -1 dBTP target because MP3 encoding adds
 # overshoot that a sample-peak limiter cannot see (STACK_NOTES §6).
 LIMIT_DB = -2.0
-GAIN_PASSES = 4
-LOUDNESS_TOLERANCE_LU = 0.15
-# MP3 encoding measured 0.3-0.7 LU quieter than its input on espeak speech.
+# MP3 encoding measured 0.3-0.7 LU quieter than its input on espeak speech: units
+# are levelled this much above the target, and the reading is reported less it.
 MP3_LOSS_LU = 0.5
-_SUMMARY_I = re.compile(r"\bI:\s+(-?[0-9.]+|-inf) LUFS")
-_SUMMARY_PEAK = re.compile(r"\bPeak:\s+(-?[0-9.]+|-inf) dBFS")
-# What ffmpeg (through strerror) says when the output's disk or file size runs out.
-_DISK_FULL = tuple(os.strerror(e) for e in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT))
-
-
-@dataclass(frozen=True, slots=True)
-class Loudness:
-    """EBU R128 integrated loudness (LUFS) and true peak (dBTP)."""
-
-    integrated: float
-    true_peak: float
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -79,142 +80,93 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
         raise EncodeError(f"could not run ffmpeg ({exc})") from exc
 
 
-def _ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    proc = _run(args)
-    if proc.returncode != 0:
-        lines = proc.stderr.strip().splitlines() or ["no message"]
-        # The last line is often just "Conversion failed!"; a full disk says more.
-        detail = next((x for x in lines if any(r in x for r in _DISK_FULL)), lines[-1])
-        raise EncodeError(f"ffmpeg failed to {what}: {detail}")
-    return proc
-
-
-def level_filter(gain_db: float, sample_rate: int) -> str:
-    """Resample, apply gain, then limit peaks: the chain the episode is encoded with."""
-    ceiling = 10 ** (LIMIT_DB / 20)
-    return (
-        f"aresample={sample_rate},volume={gain_db:.2f}dB,"
-        f"alimiter=limit={ceiling:.4f}:level=false:attack=5:release=50"
+def encode_spec(ffmpeg: Path, settings: Settings, encoder: str) -> EncodeSpec:
+    """How units are levelled and encoded for ``settings``."""
+    return EncodeSpec(
+        ffmpeg=ffmpeg,
+        encoder=encoder,
+        sample_rate=settings.sample_rate,
+        bitrate_kbps=settings.bitrate_kbps,
+        goal_lufs=settings.loudness_lufs + MP3_LOSS_LU,
+        limit_db=LIMIT_DB,
     )
 
 
-def measure_loudness(
-    ffmpeg: Path, path: Path, pre_filter: str | None = None, *, true_peak: bool = True
-) -> Loudness:
-    """Meter ``path`` (after ``pre_filter``) with ffmpeg's EBU R128 meter.
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where the mix's chapters and cues land in the joined MP3 (ms), its length."""
 
-    Without ``true_peak`` the peak is the sample peak, and the pass is 3-4 times
-    faster (no oversampling).
+    chapters: tuple[Chapter, ...]
+    cues: tuple[Cue, ...]
+    seconds: float
+
+
+def place_timeline(mix: Mix, parts: Sequence[StreamInfo], out_rate: int) -> Placement:
+    """Map the mix's times onto the joined episode.
+
+    Each unit's audio starts where :func:`digest.mp3.unit_starts` says; inside a
+    unit, time runs as in the mix. The seams add a little silence (encoder
+    lead-in and padding), so later chapters move by a few tens of ms each.
     """
-    meter = f"ebur128=peak={'true' if true_peak else 'sample'}:framelog=quiet"
-    chain = f"{pre_filter},{meter}" if pre_filter else meter
-    proc = _ffmpeg(
-        [str(ffmpeg), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
-         "-af", chain, "-f", "null", "-"],
-        "measure loudness",
-    )  # fmt: skip
-    # The meter ends with a summary block: "I: -16.0 LUFS" ... "Peak: -1.5 dBFS".
-    return _reading(proc.stderr)
+    cuts = cuts_of(mix)
+    starts = [s / out_rate for s in unit_starts(parts)]
+    total = joined_samples(parts) / out_rate
+    rate = mix.sample_rate
+
+    def unit_of(ms: int) -> int:
+        return max(0, bisect.bisect_right(cuts, ms * rate / 1000) - 1)
+
+    def moved(ms: int, unit: int) -> int:
+        return round(1000 * (starts[unit] + ms / 1000 - cuts[unit] / rate))
+
+    bounds = [round(1000 * s) for s in starts[1:]] + [round(1000 * total)]
+    chapters = tuple(
+        Chapter(c.title, 0 if i == 0 else bounds[i - 1], bounds[i])
+        for i, c in enumerate(mix.chapters)
+    )
+    cues = []
+    for cue in mix.cues:
+        unit = unit_of(cue.start_ms)
+        cues.append(
+            replace(
+                cue, start_ms=moved(cue.start_ms, unit), end_ms=moved(cue.end_ms, unit)
+            )
+        )
+    return Placement(chapters, tuple(cues), total)
 
 
 @dataclass(frozen=True, slots=True)
-class GainPlan:
-    """The chosen gain and how strongly loudness follows gain near it (LU per dB)."""
+class Encoded:
+    """The joined MP3 (a temporary file) and what it measures."""
 
-    gain_db: float
-    slope: float
-    # True peak (dBTP) of the planned signal at the last measured gain, or None.
-    true_peak: float | None = None
-
-
-def plan_gain(ffmpeg: Path, wav: Path, target: float, sample_rate: int) -> GainPlan:
-    """Find the gain (dB) that brings the limited mix to ``target`` LUFS.
-
-    The limiter takes back part of any gain, so loudness grows slower than gain;
-    a secant search over measured passes (fast filter runs, no encoding) finds it.
-    """
-    measured = measure_loudness(ffmpeg, wav, true_peak=False)
-    if measured.integrated < -70:
-        return GainPlan(0.0, 1.0)  # silence: nothing to normalise
-    gain, slope = target - measured.integrated, 1.0
-    previous: tuple[float, float] | None = None
-    peak: float | None = None
-    for _ in range(GAIN_PASSES):
-        chain = level_filter(gain, sample_rate)
-        reading = measure_loudness(ffmpeg, wav, chain)
-        level, peak = reading.integrated, reading.true_peak
-        if previous is not None and abs(gain - previous[0]) > 1e-3:
-            slope = min(1.0, max(0.2, (level - previous[1]) / (gain - previous[0])))
-        error = target - level
-        if abs(error) <= LOUDNESS_TOLERANCE_LU:
-            break
-        previous = (gain, level)
-        gain += error / slope
-    return GainPlan(gain, slope, peak)
+    placement: Placement
+    loudness_lufs: float
+    true_peak_dbtp: float
+    encoded_units: int
 
 
-def encode_command(
-    ffmpeg: Path, wav: Path, out: Path, settings: Settings, gain_db: float = 0.0
-) -> list[str]:
-    """The ffmpeg call that turns the mix into the episode MP3.
-
-    The levelled signal is split: one branch goes to the encoder, the other
-    through the EBU R128 meter, so the whole episode is measured in the same
-    pass that encodes it.
-    """
-    chain = level_filter(gain_db, settings.sample_rate)
-    # Sample peak only: true peak (4x oversampling) would slow the encode by a
-    # third; it is measured on the planning passes instead.
-    meter = "ebur128=peak=sample:framelog=quiet,anullsink"
-    return [
-        str(ffmpeg), "-hide_banner", "-nostdin", "-nostats", "-y",
-        "-i", str(wav),
-        "-filter_complex", f"[0:a]{chain},asplit=2[enc][meter];[meter]{meter}",
-        "-map", "[enc]",
-        "-ac", "1", "-ar", str(settings.sample_rate),
-        "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
-        # No encoder-written tags (mutagen writes them) and no build-specific bytes.
-        "-map_metadata", "-1", "-id3v2_version", "0", "-write_xing", "1",
-        "-fflags", "+bitexact", "-flags:a", "+bitexact",
-        "-f", "mp3", str(out),
-    ]  # fmt: skip
-
-
-def _reading(stderr: str) -> Loudness:
-    """The meter's closing summary: integrated loudness and true peak."""
-    summary = stderr[stderr.rfind("Summary:") :]
-    integrated = _SUMMARY_I.search(summary)
-    peak = _SUMMARY_PEAK.search(summary)
-    if integrated is None or peak is None:
-        raise EncodeError("ffmpeg's loudness meter gave no reading")
-    return Loudness(float(integrated.group(1)), float(peak.group(1)))
-
-
-# The gain is planned on an excerpt when the mix is longer than this: loudness is
-# an average over 400 ms blocks, and evenly spread slices of speech give the same
-# average within a few hundredths of a LU at a fraction of the cost.
-EXCERPT_OVER_S = 300.0
-EXCERPT_SLICES = 30
-EXCERPT_SLICE_S = 8.0
-
-
-def excerpt(wav: Path, out: Path) -> Path:
-    """``wav`` itself if short, else evenly spaced slices of it joined in ``out``."""
-    try:
-        with wave.open(str(wav), "rb") as src:
-            rate, frames = src.getframerate(), src.getnframes()
-            if frames <= EXCERPT_OVER_S * rate:
-                return wav
-            size = int(EXCERPT_SLICE_S * rate)
-            step = (frames - size) // (EXCERPT_SLICES - 1)
-            with wave.open(str(out), "wb") as dst:
-                dst.setparams(src.getparams())
-                for i in range(EXCERPT_SLICES):
-                    src.setpos(i * step)
-                    dst.writeframes(src.readframes(size))
-    except (OSError, EOFError, wave.Error) as exc:
-        raise EncodeError(f"{wav.name}: cannot read the mix ({exc})") from exc
-    return out
+def encode_mix(
+    mix: Mix,
+    out: Path,
+    spec: EncodeSpec,
+    *,
+    cache: UnitCache | None = None,
+    jobs: int = 1,
+) -> Encoded:
+    """Level and encode each unit of ``mix`` (or take it from ``cache``); join them."""
+    with tempfile.TemporaryDirectory(prefix="digest-units-") as tmp:
+        units, made = encode_units(mix, spec, Path(tmp), cache=cache, jobs=jobs)
+        try:
+            parts = join([u.path for u in units], out)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    blocks = [b for u in units for b in u.blocks]
+    return Encoded(
+        placement=place_timeline(mix, parts, spec.sample_rate),
+        loudness_lufs=integrated(blocks) - MP3_LOSS_LU,
+        true_peak_dbtp=max(u.true_peak_db for u in units),
+        encoded_units=made,
+    )
 
 
 def describe(summaries: tuple[Summary, ...]) -> str:
@@ -364,7 +316,7 @@ def add_chapters(tags: ID3, chapters: Sequence[Chapter]) -> None:
 
 def write_tags(
     path: Path,
-    mix: Mix,
+    mix: Mix | Placement,
     settings: Settings,
     summaries: tuple[Summary, ...],
     cover: CoverArt | None = None,
@@ -408,35 +360,6 @@ def _temp_beside(target: Path, suffix: str) -> Path:
     return Path(name)
 
 
-def _encode_leveled(wav: Path, ffmpeg: Path, out: Path, settings: Settings) -> Loudness:
-    """Plan the gain (on an excerpt of a long mix), then encode and meter at once.
-
-    The reading is of the encoder's input, the whole episode; MP3 encoding then
-    takes about ``MP3_LOSS_LU`` off, which the plan allows for. If the full
-    reading misses the plan by more than the tolerance, encode once more.
-    """
-    goal = settings.loudness_lufs + MP3_LOSS_LU
-    sample = excerpt(wav, wav.with_name(f"{wav.stem}.excerpt.wav"))
-    try:
-        plan = plan_gain(ffmpeg, sample, goal, settings.sample_rate)
-    finally:
-        if sample != wav:
-            sample.unlink(missing_ok=True)
-    gain = plan.gain_db
-    for attempt in range(2):
-        args = encode_command(ffmpeg, wav, out, settings, gain)
-        loudness = _reading(_ffmpeg(args, "encode the episode").stderr)
-        if attempt or abs(loudness.integrated - goal) <= 2 * LOUDNESS_TOLERANCE_LU:
-            break
-        gain += (goal - loudness.integrated) / plan.slope
-    # The peak shown: the whole episode's sample peak, or the planning passes'
-    # true peak (the whole mix, or its excerpt) if higher.
-    peaks = [loudness.true_peak]
-    if plan.true_peak is not None:
-        peaks.append(plan.true_peak)
-    return Loudness(loudness.integrated - MP3_LOSS_LU, max(peaks))
-
-
 def _place(tmp: Path, target: Path) -> None:
     """Flush ``tmp`` and rename it over ``target`` (atomic on one filesystem)."""
     try:
@@ -454,23 +377,37 @@ def publish(
     settings: Settings,
     summaries: tuple[Summary, ...],
     cover: CoverArt | None = None,
+    *,
+    encoder: str = "",
+    cache: UnitCache | None = None,
+    jobs: int = 1,
 ) -> Episode:
-    """Encode, tag and atomically place the episode at ``settings.output``."""
+    """Encode, tag and atomically place the episode at ``settings.output``.
+
+    ``encoder`` names the ffmpeg build (it is part of the unit cache's keys);
+    ``jobs`` ffmpeg processes encode units at once.
+    """
     target = settings.output
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give a file name ending in .mp3")
     tmp = _temp_beside(target, ".mp3")
     try:
         try:
-            loudness = _encode_leveled(mix.wav, ffmpeg, tmp, settings)
+            encoded = encode_mix(
+                mix, tmp, encode_spec(ffmpeg, settings, encoder), cache=cache, jobs=jobs
+            )
         except EncodeError as exc:
-            # ffmpeg reports a full disk like any other failure; it is the output's.
-            full = next((r for r in _DISK_FULL if r in str(exc)), None)
+            # ffmpeg reports a full disk like any other failure.
+            full = next((r for r in DISK_FULL if r in str(exc)), None)
             if full is None:
                 raise
-            raise OutputError(f"{target}: cannot write ({full})") from exc
+            where = tempfile.gettempdir()
+            raise OutputError(
+                f"{where}: cannot write temporary audio ({full})"
+            ) from exc
+        placement = encoded.placement
         try:
-            write_tags(tmp, mix, settings, summaries, cover)
+            write_tags(tmp, placement, settings, summaries, cover)
         except (OSError, MutagenError) as exc:
             # mutagen wraps the OSError of a failed save (a full disk) in its own.
             cause = exc if isinstance(exc, OSError) else exc.__cause__
@@ -480,19 +417,23 @@ def publish(
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+    log.info(
+        "units: %d encoded, %d from the cache",
+        encoded.encoded_units, len(placement.chapters) - encoded.encoded_units,
+    )  # fmt: skip
     return Episode(
         path=target,
         title=settings.episode_title,
         show=settings.show,
         episode_date=settings.episode_date,
-        seconds=mix.seconds,
+        seconds=placement.seconds,
         sample_rate=settings.sample_rate,
         bitrate_kbps=settings.bitrate_kbps,
-        chapters=mix.chapters,
+        chapters=placement.chapters,
         reviews=len(summaries),
-        loudness_lufs=loudness.integrated,
-        true_peak_dbtp=loudness.true_peak,
-        cues=mix.cues,
+        loudness_lufs=encoded.loudness_lufs,
+        true_peak_dbtp=encoded.true_peak_dbtp,
+        cues=placement.cues,
     )
 
 
@@ -510,7 +451,7 @@ def export_audio(
         if suffix == ".mp3":
             if ffmpeg is None:
                 raise EncodeError("an MP3 needs ffmpeg, and none was given")
-            _encode_leveled(wav, ffmpeg, tmp, settings)
+            encode_mix(_whole(wav), tmp, encode_spec(ffmpeg, settings, ""))
         else:
             try:
                 shutil.copyfile(wav, tmp)
@@ -521,6 +462,17 @@ def export_audio(
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     return out
+
+
+def _whole(wav: Path) -> Mix:
+    """A WAV file as a mix of one chapter."""
+    try:
+        with wave.open(str(wav), "rb") as src:
+            rate, frames = src.getframerate(), src.getnframes()
+    except (OSError, EOFError, wave.Error) as exc:
+        raise EncodeError(f"{wav.name}: cannot read the audio ({exc})") from exc
+    chapter = Chapter("", 0, round(frames * 1000 / rate))
+    return Mix(wav, rate, frames, (chapter,), (), (0,))
 
 
 # --- music -----------------------------------------------------------------------

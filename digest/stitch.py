@@ -145,6 +145,7 @@ def stitch(
     segment_class = _pydub()
     cues: list[Cue] = []
     chapters: list[Chapter] = []
+    cuts: list[int] = []
     frames = 0
 
     def ms(frame: int) -> int:
@@ -160,6 +161,7 @@ def stitch(
         clip_iter = iter(clips)
         for seg_index, segment in enumerate(segments):
             seg_start = 0 if seg_index == 0 else frames
+            cuts.append(seg_start)
             for _line in segment.lines:
                 clip = next(clip_iter)
                 pcm = _load(clip, rate, segment_class)
@@ -177,7 +179,7 @@ def stitch(
                 wav.writeframes(tail)
                 frames += len(tail) // 2
             chapters.append(Chapter(segment.title, ms(seg_start), ms(frames)))
-    return Mix(out, rate, frames, tuple(chapters), tuple(cues))
+    return Mix(out, rate, frames, tuple(chapters), tuple(cues), tuple(cuts))
 
 
 # --- music under the intro and outro -----------------------------------------------
