@@ -99,16 +99,26 @@ def _fft_size(n: int) -> int:
         k += 1
 
 
-@functools.lru_cache(maxsize=32)
+# Few entries: a response is as large as the unit (complex64 per rfft bin).
+@functools.lru_cache(maxsize=2)
 def _k_response(size: int, rate: int) -> Any:
     """The K-weighting's frequency response on ``size``-point rfft bins."""
     np = _np()
-    angle = (-2 * np.pi / size) * np.arange(size // 2 + 1)
-    z = np.exp(1j * angle)
+    z = np.exp((-2j * np.pi / size) * np.arange(size // 2 + 1)).astype(np.complex64)
     response = np.ones_like(z)
     for b, a in _biquads(rate):
-        response *= (b[0] + z * (b[1] + b[2] * z)) / (a[0] + z * (a[1] + a[2] * z))
-    return response.astype(np.complex64)
+        # (b0 + b1 z + b2 z^2) / (a0 + a1 z + a2 z^2), with few full-size temporaries.
+        top = z * np.complex64(b[2])
+        top += np.complex64(b[1])
+        top *= z
+        top += np.complex64(b[0])
+        bottom = z * np.complex64(a[2])
+        bottom += np.complex64(a[1])
+        bottom *= z
+        bottom += np.complex64(a[0])
+        top /= bottom
+        response *= top
+    return response
 
 
 def k_weighted(x: Floats, rate: int) -> Floats:
@@ -118,8 +128,10 @@ def k_weighted(x: Floats, rate: int) -> Floats:
         return x
     size = _fft_size(len(x) + rate // 2)  # half a second for the tails to die
     # Single precision is plenty for a meter and about a third faster.
-    spectrum = np.fft.rfft(x.astype(np.float32), size) * _k_response(size, rate)
-    out: Floats = np.fft.irfft(spectrum, size)[: len(x)].astype(np.float64)
+    spectrum = np.fft.rfft(x, size)
+    spectrum_k = spectrum * _k_response(size, rate)
+    del spectrum
+    out: Floats = np.fft.irfft(spectrum_k, size)[: len(x)].copy()
     return out
 
 
@@ -186,15 +198,30 @@ class _Envelope:
     samples: int
 
 
+def _per_tick(values: Floats, tick: int, ticks: int, how: str) -> Floats:
+    """``values`` reduced (max or sum) over each tick; the last may be partial."""
+    np = _np()
+    whole = len(values) // tick
+    head = values[: whole * tick].reshape(whole, tick)
+    out: Floats = np.zeros(ticks)
+    if how == "max":
+        out[:whole] = head.max(axis=1)
+        if ticks > whole:
+            out[whole] = values[whole * tick :].max()
+    else:
+        out[:whole] = head.sum(axis=1, dtype=np.float64)
+        if ticks > whole:
+            out[whole] = values[whole * tick :].sum(dtype=np.float64)
+    return out
+
+
 def _envelope(x: Floats, weighted: Floats, tick: int) -> _Envelope:
     np = _np()
     ticks = -(-len(x) // tick)
-    padded = np.zeros(ticks * tick)
-    padded[: len(x)] = np.abs(x)
-    peaks = padded.reshape(ticks, tick).max(axis=1)
-    padded[: len(x)] = weighted * weighted
-    padded[len(x) :] = 0.0
-    energy = padded.reshape(ticks, tick).sum(axis=1)
+    scratch = np.abs(x)
+    peaks = _per_tick(scratch, tick, ticks, "max")
+    np.multiply(weighted, weighted, out=scratch)
+    energy = _per_tick(scratch, tick, ticks, "sum")
     return _Envelope(tick, peaks, energy, len(x))
 
 
@@ -209,10 +236,9 @@ def _with_between_peaks(env: _Envelope, x: Floats) -> _Envelope:
     np = _np()
     if len(x) <= 2 * PHASE_TAPS:
         return env
-    between = np.abs(np.convolve(x, _midpoint_kernel(), mode="same"))
-    padded = np.zeros(len(env.peaks) * env.tick)
-    padded[: len(x)] = between
-    peaks = np.maximum(env.peaks, padded.reshape(-1, env.tick).max(axis=1))
+    between = np.convolve(x, _midpoint_kernel().astype(x.dtype), mode="same")
+    np.abs(between, out=between)
+    peaks = np.maximum(env.peaks, _per_tick(between, env.tick, len(env.peaks), "max"))
     return _Envelope(env.tick, peaks, env.energy, env.samples)
 
 
@@ -257,6 +283,29 @@ def loudness(pcm: bytes, rate: int) -> float:
     return integrated(_blocks(env, np.ones(len(env.peaks)), 1.0, rate))
 
 
+APPLY_CHUNK = 1 << 18  # samples per step when applying the gain (bounded memory)
+
+
+def _apply(x: Floats, curve: Floats, tick: int, scale: float, ceiling: float) -> Any:
+    """``x`` times ``scale`` and the tick curve spread over the samples, as int16.
+
+    Between tick centres the gain is interpolated linearly; no sample may exceed
+    the ceiling whatever the interpolation does.
+    """
+    np = _np()
+    samples = np.empty(len(x), dtype="<i2")
+    centres = np.arange(len(curve)) * tick + (tick - 1) / 2
+    for first in range(0, len(x), APPLY_CHUNK):
+        part = x[first : first + APPLY_CHUNK] * scale
+        fine = np.interp(np.arange(first, first + len(part)), centres, curve)
+        need = np.minimum(1.0, ceiling / np.maximum(np.abs(part), 1e-12))
+        part *= np.minimum(fine, need)
+        samples[first : first + len(part)] = np.clip(
+            np.round(part * 32768.0), -32768, 32767
+        )
+    return samples
+
+
 def _tick_peak(env: _Envelope, curve: Floats, scale: float) -> float:
     """The limited unit's peak, samples and midpoints (dBTP, 2x oversampled)."""
     peak = float((env.peaks * curve).max()) * scale if len(curve) else 0.0
@@ -272,7 +321,8 @@ def level(
     tick); only the final gain curve is spread over the samples.
     """
     np = _np()
-    x = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+    # Single precision: a unit can run for minutes, and this halves its arrays.
+    x = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / np.float32(32768.0)
     ceiling = 10 ** (limit_db / 20)
     tick = _tick(rate)
     ramp = max(1, round(LIMIT_WINDOW_S * rate / tick))
@@ -298,13 +348,7 @@ def level(
         gain += (goal_lufs - loud) / slope
         curve, loud = loudness_at(gain)
     scale = 10 ** (gain / 20)
-    # Spread the tick curve over the samples (tick centres, linear between).
-    centres = np.arange(len(curve)) * tick + (tick - 1) / 2
-    fine = np.interp(np.arange(len(x)), centres, curve)
-    out = x * scale
-    need = np.minimum(1.0, ceiling / np.maximum(np.abs(out), 1e-12))
-    out *= np.minimum(fine, need)
-    samples = np.clip(np.round(out * 32768.0), -32768, 32767).astype("<i2")
+    samples = _apply(x, curve, tick, scale, ceiling)
     blocks = _blocks(env, curve, scale, rate)
     peak = int(np.abs(samples.astype(np.int32)).max()) if len(samples) else 0
     return Levelled(

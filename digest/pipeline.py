@@ -63,7 +63,7 @@ from .stitch import (
     music_seconds,
     stitch,
 )
-from .units import UNITS_DIR, UnitCache
+from .units import UNITS_DIR, UnitCache, release_large_blocks
 from .workers import EngineSpec, default_jobs, open_pool, render_parallel
 
 if TYPE_CHECKING:
@@ -231,6 +231,7 @@ def _build(
     process, one line after another.
     """
     bar = progress or NullProgress()
+    release_large_blocks()  # before the big arrays of summarizing and levelling
     timings: list[tuple[str, float]] = []
     clock = time.perf_counter()
 

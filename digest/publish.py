@@ -114,12 +114,19 @@ def place_timeline(mix: Mix, parts: Sequence[StreamInfo], out_rate: int) -> Plac
     rate = mix.sample_rate
 
     def unit_of(ms: int) -> int:
-        return max(0, bisect.bisect_right(cuts, ms * rate / 1000) - 1)
+        # Cue times are rounded to the ms: one that starts at a cut may read as
+        # up to half a ms before it, and still belongs to the unit after it.
+        return max(0, bisect.bisect_right(cuts, (ms + 1) * rate / 1000) - 1)
+
+    begins = [round(1000 * s) for s in starts]
+    cut_ms = [round(c * 1000 / rate) for c in cuts]
 
     def moved(ms: int, unit: int) -> int:
-        return round(1000 * (starts[unit] + ms / 1000 - cuts[unit] / rate))
+        # Whole ms throughout, so a cue at a cut lands exactly on its chapter.
+        # The encoder's resampler may end a unit a sample early: stay inside.
+        return min(begins[unit] + ms - cut_ms[unit], round(1000 * total))
 
-    bounds = [round(1000 * s) for s in starts[1:]] + [round(1000 * total)]
+    bounds = [*begins[1:], round(1000 * total)]
     chapters = tuple(
         Chapter(c.title, 0 if i == 0 else bounds[i - 1], bounds[i])
         for i, c in enumerate(mix.chapters)
@@ -152,6 +159,7 @@ def encode_mix(
     *,
     cache: UnitCache | None = None,
     jobs: int = 1,
+    target: Path | None = None,
 ) -> Encoded:
     """Level and encode each unit of ``mix`` (or take it from ``cache``); join them."""
     with tempfile.TemporaryDirectory(prefix="digest-units-") as tmp:
@@ -159,7 +167,8 @@ def encode_mix(
         try:
             parts = join([u.path for u in units], out)
         except OSError as exc:
-            raise OutputError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+            where = target or out  # the file the user asked for, not its temp
+            raise OutputError(f"{where}: cannot write ({exc.strerror or exc})") from exc
     blocks = [b for u in units for b in u.blocks]
     return Encoded(
         placement=place_timeline(mix, parts, spec.sample_rate),
@@ -394,7 +403,12 @@ def publish(
     try:
         try:
             encoded = encode_mix(
-                mix, tmp, encode_spec(ffmpeg, settings, encoder), cache=cache, jobs=jobs
+                mix,
+                tmp,
+                encode_spec(ffmpeg, settings, encoder),
+                cache=cache,
+                jobs=jobs,
+                target=target,
             )
         except EncodeError as exc:
             # ffmpeg reports a full disk like any other failure.
@@ -451,7 +465,7 @@ def export_audio(
         if suffix == ".mp3":
             if ffmpeg is None:
                 raise EncodeError("an MP3 needs ffmpeg, and none was given")
-            encode_mix(_whole(wav), tmp, encode_spec(ffmpeg, settings, ""))
+            encode_mix(_whole(wav), tmp, encode_spec(ffmpeg, settings, ""), target=out)
         else:
             try:
                 shutil.copyfile(wav, tmp)

@@ -31,7 +31,13 @@ class CountingPublish:
         self.calls = 0
 
     def __call__(
-        self, mix: Mix, ffmpeg: Path, settings: Settings, summaries: Any, cover: Any
+        self,
+        mix: Mix,
+        ffmpeg: Path,
+        settings: Settings,
+        summaries: Any,
+        cover: Any,
+        **_encoding: Any,
     ) -> Episode:
         self.calls += 1
         settings.output.parent.mkdir(parents=True, exist_ok=True)
