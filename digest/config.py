@@ -467,6 +467,8 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(f"{name} must be a positive number of seconds")
     if settings.bitrate_kbps not in (32, 48, 64, 80, 96, 112, 128, 160, 192, 256, 320):
         raise ConfigError(f"unsupported MP3 bitrate {settings.bitrate_kbps} kbps")
+    if settings.sample_rate not in (32000, 44100, 48000):  # MPEG-1 Layer III
+        raise ConfigError(f"unsupported MP3 sample rate {settings.sample_rate} Hz")
     if not -30.0 <= settings.loudness_lufs <= -10.0:
         raise ConfigError("loudness target must be between -30 and -10 LUFS")
     if not settings.show.strip():
