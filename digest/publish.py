@@ -53,11 +53,11 @@ from .models import Chapter, Cue, Episode, Mix, Summary
 from .mp3 import StreamInfo, join, joined_samples, unit_starts
 from .units import (
     DISK_FULL,
-    ENCODE_TIMEOUT_S,
     EncodeSpec,
     UnitCache,
     cuts_of,
     encode_units,
+    start_ffmpeg,
 )
 
 log = logging.getLogger("digest")
@@ -68,16 +68,6 @@ LIMIT_DB = -2.0
 # MP3 encoding measured 0.3-0.7 LU quieter than its input on espeak speech: units
 # are levelled this much above the target, and the reading is reported less it.
 MP3_LOSS_LU = 0.5
-
-
-def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run ffmpeg, capturing its output; failing to start it is an EncodeError."""
-    try:
-        return subprocess.run(
-            args, capture_output=True, text=True, timeout=ENCODE_TIMEOUT_S, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise EncodeError(f"could not run ffmpeg ({exc})") from exc
 
 
 def encode_spec(ffmpeg: Path, settings: Settings, encoder: str) -> EncodeSpec:
@@ -502,7 +492,7 @@ def _run_on_music(music: Path, args: list[str]) -> subprocess.CompletedProcess[s
     if not music.is_file():
         what = "is a folder" if music.is_dir() else "not found"
         raise InputError(f"{music}: music file {what}")
-    proc = _run(args)
+    proc = start_ffmpeg(args)
     if proc.returncode != 0:
         raise _music_error(music, proc)
     return proc

@@ -228,14 +228,19 @@ def encode_args(spec: EncodeSpec, pairs: Sequence[tuple[Path, Path]]) -> list[st
     return args
 
 
-def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    """Run ffmpeg; a failure is an EncodeError quoting its telling line."""
+def start_ffmpeg(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ffmpeg, capturing its output; failing to start it is an EncodeError."""
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             args, capture_output=True, text=True, timeout=ENCODE_TIMEOUT_S, check=False
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise EncodeError(f"could not run ffmpeg ({exc})") from exc
+
+
+def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
+    """Run ffmpeg; a failure is an EncodeError quoting its telling line."""
+    proc = start_ffmpeg(args)
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or ["no message"]
         # The last line is often just "Conversion failed!"; a full disk says more.
