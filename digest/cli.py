@@ -6,6 +6,7 @@ is turned into one ``Error: ...`` line and its exit code in :func:`_reported`.
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -215,6 +216,11 @@ def main(
 ) -> None:
     """Turn written reviews into a podcast episode."""
     _setup_logging(quiet)
+    # numpy's BLAS threads spin between the summarizer's small products and take
+    # a core from ffmpeg; one thread is as fast for matrices this size. Set
+    # before numpy loads (it loads later, only when needed); the user's own
+    # setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     ctx.obj = {"quiet": quiet}
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import CacheStats, CachingSynthesizer, ClipCache, default_cache_dir
+from .assemble import assemble, framing
+from .cache import CacheStats, ClipCache, default_cache_dir
 from .config import Settings, VoiceProfile, find_profile, load_voice_profile
 from .config import profile_paths as voice_profile_paths
 from .cover import render_cover
@@ -34,13 +35,12 @@ from .manifest import (
     up_to_date_episode,
     write_manifest,
 )
-from .models import Clip, Episode, Line, LineKind, Script, Summary
+from .models import Episode, Line, LineKind, Script, Summary
 from .progress import NullProgress, Progress
 from .publish import (
     CoverArt,
     check_music,
     cover_from_bytes,
-    decode_music,
     export_audio,
     publish,
     read_cover,
@@ -54,17 +54,8 @@ from .script import (
 )
 from .sidecars import write_sidecars
 from .sources.options import IngestOptions
-from .speak import EngineVoice, Pyttsx3Synthesizer, Synthesizer, render_clips
-from .stitch import (
-    LEAD_IN_MS,
-    MUSIC_LEAD_MS,
-    MUSIC_TAIL_MS,
-    add_music,
-    music_seconds,
-    stitch,
-)
+from .speak import EngineVoice, Pyttsx3Synthesizer, Synthesizer
 from .units import UNITS_DIR, UnitCache, release_large_blocks
-from .workers import EngineSpec, default_jobs, open_pool, render_parallel
 
 if TYPE_CHECKING:
     from .nlp import TextTools
@@ -135,13 +126,6 @@ class Plan:
     timeline: Timeline
 
 
-def _framing(settings: Settings) -> tuple[int, int]:
-    """Silence (ms) before the first and after the last word: room for music."""
-    if settings.music is not None:
-        return MUSIC_LEAD_MS, MUSIC_TAIL_MS
-    return LEAD_IN_MS, 0
-
-
 def _spoken(summaries: Sequence[Summary]) -> tuple[Summary, ...]:
     spoken = tuple(s for s in summaries if s.sentences)
     if not spoken:
@@ -155,7 +139,7 @@ def plan_episode(paths: Sources, settings: Settings) -> Plan:
         raise InputError(f"{settings.music}: music file not found")
     summaries = _spoken(summarize_paths(paths, settings))
     script = write_script(summaries, settings)
-    lead, tail = _framing(settings)
+    lead, tail = framing(settings)
     return Plan(
         summaries,
         script,
@@ -281,38 +265,25 @@ def _build(
     cache = ClipCache(folder) if settings.use_cache else None
     try:
         with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
-            work = Path(tmp)
-            bar.stage("synthesize", len(lines))
-            clips, stats = _speak(script, settings, work, synthesizer, cache, bar)
-            if cache is not None:
-                log.info(
-                    "clips: %d from the cache, %d synthesized", stats.hits, stats.misses
-                )
-            lap("speak")
-            bar.stage("encode")
-            lead, tail = _framing(settings)
-            mix = stitch(
-                clips, script.segments, work / "mix.wav", lead_in_ms=lead, tail_ms=tail
+            made = assemble(
+                script,
+                settings,
+                Path(tmp),
+                engines,
+                synthesizer=synthesizer,
+                clip_cache=cache,
+                unit_cache=UnitCache(folder / UNITS_DIR) if cache is not None else None,
+                bar=bar,
+                lap=lap,
             )
-            if settings.music is not None:
-                music = decode_music(
-                    ffmpeg,
-                    settings.music,
-                    work / "music.wav",
-                    mix.sample_rate,
-                    music_seconds(mix) + 1,
-                )
-                mix = add_music(mix, music, work / "mix-music.wav")
-            lap("stitch")
             episode = publish(
-                mix,
+                made.mix,
                 ffmpeg,
                 settings,
                 summaries,
                 cover,
                 encoder=engines.ffmpeg.version,
-                cache=UnitCache(folder / UNITS_DIR) if settings.use_cache else None,
-                jobs=settings.jobs or default_jobs(),
+                ready=(made.units, made.encoded),
             )
             lap("publish")
     except OSError as exc:
@@ -334,7 +305,7 @@ def _build(
         summaries,
         tuple(timings),
         engines,
-        cache=stats if cache is not None else None,
+        cache=made.clips if cache is not None else None,
     )
 
 
@@ -376,46 +347,6 @@ def _already(
         tuple(timings),
         engines,
         up_to_date=True,
-    )
-
-
-def _speak(
-    script: Script,
-    settings: Settings,
-    work: Path,
-    synthesizer: Synthesizer | None,
-    cache: ClipCache | None,
-    bar: Progress,
-) -> tuple[tuple[Clip, ...], CacheStats]:
-    """Every line's clip: from worker processes, or from ``synthesizer`` here."""
-    lines = script.lines
-    voices = script_voices(script, settings)
-    if synthesizer is not None:
-        synth: Synthesizer = synthesizer
-        cached: CachingSynthesizer | None = None
-        if cache is not None:
-            synth = cached = CachingSynthesizer(synthesizer, cache)
-        clips = render_clips(
-            lines, synth, voices, work, lambda done, _n: bar.update(done)
-        )
-        return clips, cached.stats if cached else CacheStats(misses=len(clips))
-    # This process's engine only names voices and versions for the cache keys.
-    local = Pyttsx3Synthesizer(
-        timeout=settings.synth_timeout_s, retries=settings.synth_retries
-    )
-    jobs = settings.jobs or default_jobs()
-    return render_parallel(
-        lines,
-        voices,
-        work,
-        engine=EngineSpec(
-            settings.espeak, settings.synth_timeout_s, settings.synth_retries
-        ),
-        engine_id=local.engine_id,
-        engine_voice=local.check,
-        cache=cache,
-        pool=lambda: open_pool(settings.executor, jobs),
-        progress=bar.update,
     )
 
 

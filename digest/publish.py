@@ -53,6 +53,7 @@ from .models import Chapter, Cue, Episode, Mix, Summary
 from .mp3 import StreamInfo, join, joined_samples, unit_starts
 from .units import (
     DISK_FULL,
+    EncodedUnit,
     EncodeSpec,
     UnitCache,
     cuts_of,
@@ -150,10 +151,18 @@ def encode_mix(
     cache: UnitCache | None = None,
     jobs: int = 1,
     target: Path | None = None,
+    ready: tuple[Sequence[EncodedUnit], int] | None = None,
 ) -> Encoded:
-    """Level and encode each unit of ``mix`` (or take it from ``cache``); join them."""
+    """Level and encode each unit of ``mix`` (or take it from ``cache``); join them.
+
+    ``ready`` gives the units already made (by a :class:`UnitEncoder` that ran
+    while the mix was written) and how many of them were encoded, not cached.
+    """
     with tempfile.TemporaryDirectory(prefix="digest-units-") as tmp:
-        units, made = encode_units(mix, spec, Path(tmp), cache=cache, jobs=jobs)
+        if ready is None:
+            units, made = encode_units(mix, spec, Path(tmp), cache=cache, jobs=jobs)
+        else:
+            units, made = tuple(ready[0]), ready[1]
         try:
             parts = join([u.path for u in units], out)
         except OSError as exc:
@@ -380,11 +389,13 @@ def publish(
     encoder: str = "",
     cache: UnitCache | None = None,
     jobs: int = 1,
+    ready: tuple[Sequence[EncodedUnit], int] | None = None,
 ) -> Episode:
     """Encode, tag and atomically place the episode at ``settings.output``.
 
     ``encoder`` names the ffmpeg build (it is part of the unit cache's keys);
-    ``jobs`` ffmpeg processes encode units at once.
+    ``jobs`` ffmpeg processes encode units at once; ``ready`` are the units
+    when they were made already (see :func:`encode_mix`).
     """
     target = settings.output
     if target.is_dir():
@@ -399,6 +410,7 @@ def publish(
                 cache=cache,
                 jobs=jobs,
                 target=target,
+                ready=ready,
             )
         except EncodeError as exc:
             # ffmpeg reports a full disk like any other failure.

@@ -105,6 +105,7 @@ class _Espeak:
         self.completed: bool | None = None
         self.errors: list[str] = []
         self.voice_id: str | None = None
+        self.utterances = 0  # attempts so far: espeak carries state between them
         self.is_espeak = driver == "espeak"
         self.engine.connect("finished-utterance", self._on_finished)
         self.engine.connect("error", self._on_error)
@@ -233,6 +234,11 @@ class Pyttsx3Synthesizer:
         self._resolved: dict[str, str] = {}
 
     @property
+    def fresh(self) -> bool:
+        """True until this process's engine speaks: it then sounds like a new worker."""
+        return self._state.utterances == 0
+
+    @property
     def engine_id(self) -> str:
         """pyttsx3 and driver versions."""
         state = self._state
@@ -302,6 +308,7 @@ class Pyttsx3Synthesizer:
 
     def _attempt(self, text: str, tmp: Path) -> bool:
         state = self._state
+        state.utterances += 1
         state.done.clear()
         state.completed = None
         state.errors.clear()

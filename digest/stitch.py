@@ -80,46 +80,187 @@ def _pcm(samples: "array[int]") -> bytes:
     return samples.tobytes()
 
 
+def _np() -> Any:
+    import numpy
+
+    return numpy
+
+
 def _trimmed(pcm: bytes, rate: int) -> bytes:
     """Drop the silence before and after the speech, keeping ``KEEP_MS`` of it.
 
     espeak pads every clip (about 30 ms before, 300 ms after): left in, it would
     lengthen every pause and put cues ahead of the voice.
     """
-    samples = _samples(pcm)
-    first = next(
-        (i for i, s in enumerate(samples) if abs(s) > SILENCE_LEVEL), len(samples)
-    )
-    if first == len(samples):
+    np = _np()
+    samples = np.frombuffer(pcm, dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_LEVEL)
+    if len(loud) == 0:
         return pcm  # all quiet: leave it to the caller as it is
-    last = next(
-        i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > SILENCE_LEVEL
-    )
     keep = rate * KEEP_MS // 1000
-    start, end = max(0, first - keep), min(len(samples), last + 1 + keep)
-    if start == 0 and end == len(samples):
-        return pcm
-    return _pcm(samples[start:end])
+    start = max(0, int(loud[0]) - keep)
+    end = min(len(samples), int(loud[-1]) + 1 + keep)
+    return pcm[2 * start : 2 * end]
 
 
 def _faded(pcm: bytes, ramp: int) -> bytes:
     """Linear fade-in and fade-out over ``ramp`` samples; length is unchanged.
 
     pydub's fades work in whole milliseconds of a rounded length and can add or
-    drop a few frames; chapter offsets need exact frame counts.
+    drop a few frames; chapter offsets need exact frame counts. Each faded
+    sample is truncated toward zero.
     """
-    samples = _samples(pcm)
+    np = _np()
+    samples = np.frombuffer(pcm, dtype="<i2").copy()
     ramp = min(ramp, len(samples) // 4)
-    last = len(samples) - 1
-    for i in range(ramp):
-        scale = i / ramp
-        samples[i] = int(samples[i] * scale)
-        samples[last - i] = int(samples[last - i] * scale)
-    return _pcm(samples)
+    if ramp <= 0:
+        return pcm
+    scale = np.arange(ramp) / ramp
+    samples[:ramp] = np.trunc(samples[:ramp] * scale)
+    samples[len(samples) - ramp :] = np.trunc(
+        samples[len(samples) - ramp :] * scale[::-1]
+    )
+    return bytes(samples.astype("<i2").tobytes())
 
 
 def _silence(ms: int, rate: int) -> bytes:
     return b"\x00\x00" * (rate * ms // 1000)
+
+
+class Stitcher:
+    """Writes the mix segment by segment, as the clips of each one arrive.
+
+    Clips may come in any order (:meth:`add`); a segment is written once all of
+    its clips and all earlier segments are in, and the WAV is flushed then, so
+    :meth:`add` returns the segments (units) whose audio is now readable from
+    ``out`` by another handle. ``lead_in_ms`` of silence open the episode
+    (players clip the first moments; music needs room), ``tail_ms`` close it;
+    both belong to the first and last chapter. The sample rate is that of the
+    first line's clip; others are converted to it.
+    """
+
+    def __init__(
+        self,
+        segments: Sequence[Segment],
+        out: Path,
+        *,
+        lead_in_ms: int = LEAD_IN_MS,
+        tail_ms: int = 0,
+    ) -> None:
+        self.segments = tuple(segments)
+        self.out = out
+        self.lead_in_ms = lead_in_ms
+        self.tail_ms = tail_ms
+        self._first_line = [0]
+        for segment in self.segments:
+            self._first_line.append(self._first_line[-1] + len(segment.lines))
+        self._pending: dict[int, Clip] = {}
+        self._next = 0  # the next segment to write
+        self._file: Any = None
+        self._wav: Any = None
+        self._segment_class: Any = None
+        self.rate = 0
+        self.frames = 0
+        self.cues: list[Cue] = []
+        self.chapters: list[Chapter] = []
+        self.cuts: list[int] = []
+
+    @property
+    def lines(self) -> int:
+        """How many clips the script needs."""
+        return self._first_line[-1]
+
+    def _ms(self, frame: int) -> int:
+        return round(frame * 1000 / self.rate)
+
+    def _write(self, pcm: bytes) -> None:
+        self._wav.writeframes(pcm)
+        self.frames += len(pcm) // 2
+
+    def _open(self, rate: int) -> None:
+        self.rate = rate
+        self._segment_class = _pydub()
+        self._file = open(self.out, "wb")  # noqa: SIM115 - closed by finish/close
+        self._wav = wave.open(self._file, "wb")
+        self._wav.setnchannels(1)
+        self._wav.setsampwidth(2)
+        self._wav.setframerate(rate)
+        self._write(_silence(self.lead_in_ms, rate))
+
+    def add(self, index: int, clip: Clip) -> list[int]:
+        """Take line ``index``'s clip; the segments this completes, written."""
+        if not 0 <= index < self.lines:
+            raise SynthesisError(f"a clip for line {index + 1} of {self.lines}")
+        self._pending[index] = clip
+        written = []
+        while self._next < len(self.segments):
+            first, end = self._first_line[self._next], self._first_line[self._next + 1]
+            if any(i not in self._pending for i in range(first, end)):
+                break
+            if self._wav is None:
+                self._open(self._pending[0].sample_rate)
+            self._write_segment(
+                self._next, [self._pending.pop(i) for i in range(first, end)]
+            )
+            written.append(self._next)
+            self._next += 1
+        if written:
+            self._file.flush()
+        return written
+
+    def _write_segment(self, seg_index: int, clips: Sequence[Clip]) -> None:
+        segment = self.segments[seg_index]
+        seg_start = 0 if seg_index == 0 else self.frames
+        self.cuts.append(seg_start)
+        for clip in clips:
+            pcm = _load(clip, self.rate, self._segment_class)
+            start = self.frames
+            self._write(pcm)
+            self.cues.append(
+                Cue(
+                    clip.line.speaker,
+                    clip.line.text,
+                    self._ms(start),
+                    self._ms(self.frames),
+                )
+            )
+            self._write(_silence(clip.line.pause_after_ms, self.rate))
+        if seg_index == len(self.segments) - 1:
+            self._write(_silence(self.tail_ms, self.rate))
+        self.chapters.append(
+            Chapter(segment.title, self._ms(seg_start), self._ms(self.frames))
+        )
+
+    def span(self, seg_index: int) -> tuple[int, int]:
+        """(first frame, frame count) of a written segment in the WAV."""
+        start = self.cuts[seg_index]
+        end = (
+            self.cuts[seg_index + 1] if seg_index + 1 < len(self.cuts) else self.frames
+        )
+        return start, end - start
+
+    def finish(self) -> Mix:
+        """Close the WAV once every segment is written; where everything landed."""
+        if self._next < len(self.segments) or self._wav is None:
+            self.close()
+            title = self.segments[self._next].title if self.segments else "the episode"
+            raise SynthesisError(f"not every clip of {title!r} arrived to be stitched")
+        self.close()
+        return Mix(
+            self.out,
+            self.rate,
+            self.frames,
+            tuple(self.chapters),
+            tuple(self.cues),
+            tuple(self.cuts),
+        )
+
+    def close(self) -> None:
+        """Close the WAV (also when the build stops early)."""
+        if self._wav is not None:
+            self._wav.close()
+            self._file.close()
+            self._wav = None
 
 
 def stitch(
@@ -130,56 +271,19 @@ def stitch(
     lead_in_ms: int = LEAD_IN_MS,
     tail_ms: int = 0,
 ) -> Mix:
-    """Write every clip and pause into ``out`` and return where each piece landed.
-
-    ``lead_in_ms`` of silence open the episode (players clip the first moments;
-    music needs room), ``tail_ms`` close it; both belong to the first and last
-    chapter.
-    """
+    """Write every clip and pause into ``out`` and return where each piece landed."""
     if not clips:
         raise SynthesisError("nothing to stitch: the script has no lines")
     expected = sum(len(seg.lines) for seg in segments)
     if expected != len(clips):
         raise SynthesisError(f"{len(clips)} clips for {expected} script lines")
-    rate = clips[0].sample_rate
-    segment_class = _pydub()
-    cues: list[Cue] = []
-    chapters: list[Chapter] = []
-    cuts: list[int] = []
-    frames = 0
-
-    def ms(frame: int) -> int:
-        return round(frame * 1000 / rate)
-
-    with wave.open(str(out), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        lead = _silence(lead_in_ms, rate)
-        wav.writeframes(lead)
-        frames += len(lead) // 2
-        clip_iter = iter(clips)
-        for seg_index, segment in enumerate(segments):
-            seg_start = 0 if seg_index == 0 else frames
-            cuts.append(seg_start)
-            for _line in segment.lines:
-                clip = next(clip_iter)
-                pcm = _load(clip, rate, segment_class)
-                start = frames
-                wav.writeframes(pcm)
-                frames += len(pcm) // 2
-                cues.append(
-                    Cue(clip.line.speaker, clip.line.text, ms(start), ms(frames))
-                )
-                gap = _silence(clip.line.pause_after_ms, rate)
-                wav.writeframes(gap)
-                frames += len(gap) // 2
-            if seg_index == len(segments) - 1:
-                tail = _silence(tail_ms, rate)
-                wav.writeframes(tail)
-                frames += len(tail) // 2
-            chapters.append(Chapter(segment.title, ms(seg_start), ms(frames)))
-    return Mix(out, rate, frames, tuple(chapters), tuple(cues), tuple(cuts))
+    stitcher = Stitcher(segments, out, lead_in_ms=lead_in_ms, tail_ms=tail_ms)
+    try:
+        for index, clip in enumerate(clips):
+            stitcher.add(index, clip)
+        return stitcher.finish()
+    finally:
+        stitcher.close()
 
 
 # --- music under the intro and outro -----------------------------------------------

@@ -16,7 +16,6 @@ a ``KEY.json`` record (size, sha256, gain, loudness blocks, peak) written
 after the MP3; both are checked on every read and a bad entry is made again.
 """
 
-import concurrent.futures as cf
 import contextlib
 import ctypes
 import errno
@@ -29,7 +28,7 @@ import subprocess
 import sys
 import threading
 import wave
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,21 +186,6 @@ def unit_spans(mix: Mix) -> list[tuple[int, int]]:
     return [(start, max(0, end - start)) for start, end in zip(cuts, ends, strict=True)]
 
 
-def read_units(mix: Mix, indexes: Sequence[int]) -> Iterator[bytes]:
-    """The PCM (16-bit mono) of the units at ``indexes``, one at a time."""
-    spans = unit_spans(mix)
-    try:
-        with wave.open(str(mix.wav), "rb") as src:
-            if (src.getnchannels(), src.getsampwidth()) != (1, 2):
-                raise EncodeError(f"{mix.wav.name}: the mix is not 16-bit mono")
-            for index in indexes:
-                start, frames = spans[index]
-                src.setpos(start)
-                yield src.readframes(frames)
-    except (OSError, EOFError, wave.Error) as exc:
-        raise EncodeError(f"{mix.wav.name}: cannot read the mix ({exc})") from exc
-
-
 def _write_wav(path: Path, pcm: bytes, rate: int) -> None:
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
@@ -249,31 +233,42 @@ def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
-    indexes: tuple[int, ...]
-    keys: tuple[str, ...]
-
-
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-MMAP_THRESHOLD = 1 << 20
+# glibc's mallopt parameters and the values digest sets.
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
+HEAP_KEEP = 8 << 20
+_LIBC: ctypes.CDLL | None = None  # glibc, once tuned
 
 
 @functools.cache
 def release_large_blocks() -> None:
-    """Have glibc serve blocks over 1 MiB by mmap, so freeing them frees memory.
+    """Tune glibc's allocator for levelling: one arena, freed blocks reused.
 
-    Levelling makes and drops arrays of megabytes per unit; glibc's default
-    moves its mmap threshold up after such frees and then keeps the memory in
-    per-thread arenas, which grew a long build's peak by a third. A fixed
-    threshold stops that. Other C libraries are left alone.
+    Levelling makes and drops arrays of megabytes per unit. Left to its
+    defaults, glibc keeps such memory in a separate arena per thread (which
+    grew a long build's peak by a third) or, once blocks are mmapped, hands
+    each one back and faults it in again next unit (which doubled levelling's
+    time in system calls). One arena whose freed blocks, up to ``HEAP_KEEP``,
+    stay in the heap for the next unit avoids both: the peak is one unit's
+    arrays, and they are faulted in once. Other C libraries are left alone.
     """
+    global _LIBC
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None)
-        if hasattr(libc, "mallopt"):
-            libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim"):
+            _LIBC = libc
+            libc.mallopt(M_ARENA_MAX, 1)
+            libc.mallopt(M_MMAP_THRESHOLD, HEAP_KEEP)
+            libc.mallopt(M_TRIM_THRESHOLD, HEAP_KEEP)
+
+
+def give_back_memory() -> None:
+    """Return the heap's free memory to the system (after a unit's levelling)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 # One unit is levelled at a time (its arrays are some 40 bytes a sample); the
@@ -281,46 +276,168 @@ def release_large_blocks() -> None:
 _LEVELLING = threading.Lock()
 
 
-def _encode_job(job: _Job, mix: Mix, spec: EncodeSpec, work: Path) -> list[EncodedUnit]:
-    """Level the job's units (read from the mix now, not before) and encode them."""
-    rate = mix.sample_rate
-    measured: list[tuple[float, tuple[float, ...], float]] = []
-    pairs: list[tuple[Path, Path]] = []
-    for index, pcm in zip(job.indexes, read_units(mix, job.indexes), strict=True):
-        with _LEVELLING:
-            done = level(pcm, rate, spec.goal_lufs, spec.limit_db)
-        wav, mp3 = work / f"unit-{index:05d}.wav", work / f"unit-{index:05d}.mp3"
-        _write_wav(wav, done.pcm, rate)
-        measured.append((done.gain_db, done.blocks, done.true_peak_db))
-        pairs.append((wav, mp3))
-    run_ffmpeg(encode_args(spec, pairs), "encode the episode")
-    out = []
-    for (wav, mp3), (gain, blocks, peak) in zip(pairs, measured, strict=True):
-        wav.unlink(missing_ok=True)
-        info, _frame = read_stream(mp3)
-        out.append(EncodedUnit(mp3, info, gain, blocks, peak))
-    return out
+@dataclass(frozen=True, slots=True)
+class UnitSpan:
+    """Where one unit's PCM lies in a mix WAV (16-bit mono) that may still grow."""
+
+    index: int
+    wav: Path
+    rate: int
+    start: int  # first frame
+    frames: int
 
 
-def _jobs(
-    missing: Sequence[int],
-    spans: Sequence[tuple[int, int]],
-    keys: Sequence[str],
-    rate: int,
-) -> list[_Job]:
-    """Consecutive missing units in groups of about BATCH_SECONDS (one ffmpeg each)."""
-    jobs: list[_Job] = []
-    current: list[int] = []
-    seconds = 0.0
-    for index in missing:
-        current.append(index)
-        seconds += spans[index][1] / rate
-        if seconds >= BATCH_SECONDS or len(current) >= BATCH_UNITS:
-            jobs.append(_Job(tuple(current), tuple(keys[i] for i in current)))
-            current, seconds = [], 0.0
-    if current:
-        jobs.append(_Job(tuple(current), tuple(keys[i] for i in current)))
-    return jobs
+def read_span(span: UnitSpan) -> bytes:
+    """The unit's PCM, read now from its (already written) part of the WAV."""
+    try:
+        with wave.open(str(span.wav), "rb") as src:
+            if (src.getnchannels(), src.getsampwidth()) != (1, 2):
+                raise EncodeError(f"{span.wav.name}: the mix is not 16-bit mono")
+            src.setpos(span.start)
+            pcm = src.readframes(span.frames)
+    except (OSError, EOFError, wave.Error) as exc:
+        raise EncodeError(f"{span.wav.name}: cannot read the mix ({exc})") from exc
+    if len(pcm) != 2 * span.frames:
+        raise EncodeError(f"{span.wav.name}: the mix ends early")
+    return pcm
+
+
+class UnitEncoder:
+    """Units handed in as the mix is written, each found in the cache or made.
+
+    ``jobs`` threads take the waiting units a few at a time (up to
+    ``BATCH_UNITS`` or ``BATCH_SECONDS``): each unit is read from the WAV and
+    hashed, looked up in the cache, and if missing levelled (one at a time:
+    its arrays are large) and encoded, one ffmpeg process per group. Units are
+    read when taken, not when handed in, so memory holds a few units however far
+    the encoders fall behind.
+    """
+
+    def __init__(
+        self,
+        spec: EncodeSpec,
+        work: Path,
+        *,
+        cache: UnitCache | None = None,
+        jobs: int = 1,
+    ) -> None:
+        self.spec = spec
+        self.work = work
+        self.cache = cache
+        self._waiting: list[UnitSpan] = []
+        self._done: dict[int, EncodedUnit] = {}
+        self._encoded = 0
+        self._error: BaseException | None = None
+        self._closed = False
+        self._busy = threading.Condition()
+        release_large_blocks()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"digest-encode-{n}", daemon=True)
+            for n in range(max(1, jobs))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, span: UnitSpan) -> None:
+        """Queue a unit whose PCM is already written to ``span.wav``."""
+        with self._busy:
+            if self._error is not None:
+                raise self._error
+            self._waiting.append(span)
+            self._busy.notify()
+
+    def _take(self) -> list[UnitSpan] | None:
+        with self._busy:
+            while not self._waiting and not self._closed and self._error is None:
+                self._busy.wait()
+            if self._error is not None or not self._waiting:
+                return None
+            taken: list[UnitSpan] = []
+            seconds = 0.0
+            while (
+                self._waiting and len(taken) < BATCH_UNITS and seconds < BATCH_SECONDS
+            ):
+                span = self._waiting.pop(0)
+                taken.append(span)
+                seconds += span.frames / span.rate
+            return taken
+
+    def _run(self) -> None:
+        while (taken := self._take()) is not None:
+            try:
+                made = self._encode(taken)
+            except BaseException as exc:  # handed to the caller by results()
+                with self._busy:
+                    self._error = self._error or exc
+                    self._busy.notify_all()
+                return
+            with self._busy:
+                self._done.update(made)
+                self._busy.notify_all()
+
+    def _encode(self, taken: Sequence[UnitSpan]) -> dict[int, EncodedUnit]:
+        """Find or make the units of one group (runs in an encoder thread)."""
+        spec, out = self.spec, {}
+        measured: list[
+            tuple[UnitSpan, str, Path, tuple[float, tuple[float, ...], float]]
+        ]
+        measured = []
+        pairs: list[tuple[Path, Path]] = []
+        for span in taken:
+            pcm = read_span(span)
+            key = spec.key(pcm, span.rate)
+            found = self.cache.fetch(key) if self.cache is not None else None
+            if found is not None:
+                out[span.index] = found
+                continue
+            with _LEVELLING:
+                done = level(pcm, span.rate, spec.goal_lufs, spec.limit_db)
+                del pcm
+                give_back_memory()
+            wav = self.work / f"unit-{span.index:05d}.wav"
+            mp3 = self.work / f"unit-{span.index:05d}.mp3"
+            _write_wav(wav, done.pcm, span.rate)
+            measured.append(
+                (span, key, mp3, (done.gain_db, done.blocks, done.true_peak_db))
+            )
+            pairs.append((wav, mp3))
+        if pairs:
+            run_ffmpeg(encode_args(spec, pairs), "encode the episode")
+        for (wav, _mp3), (span, key, mp3, (gain, blocks, peak)) in zip(
+            pairs, measured, strict=True
+        ):
+            wav.unlink(missing_ok=True)
+            info, _frame = read_stream(mp3)
+            unit = EncodedUnit(mp3, info, gain, blocks, peak)
+            out[span.index] = self.cache.store(key, unit) if self.cache else unit
+        with self._busy:
+            self._encoded += len(pairs)
+        return out
+
+    def results(self, count: int) -> tuple[tuple[EncodedUnit, ...], int]:
+        """Units 0 … ``count`` - 1 once all are done, and how many were encoded now."""
+        with self._busy:
+            self._closed = True
+            self._busy.notify_all()
+            while self._error is None and len(self._done) < count:
+                if not any(t.is_alive() for t in self._threads):
+                    break
+                self._busy.wait(0.5)
+            if self._error is not None:
+                raise self._error
+            missing = [i for i in range(count) if i not in self._done]
+            if missing:
+                raise EncodeError(f"unit {missing[0] + 1} of {count} was never encoded")
+            return tuple(self._done[i] for i in range(count)), self._encoded
+
+    def close(self) -> None:
+        """Stop taking units and wait for the groups under way (on success or error)."""
+        with self._busy:
+            self._closed = True
+            self._waiting.clear()
+            self._busy.notify_all()
+        for thread in self._threads:
+            thread.join()
 
 
 def encode_units(
@@ -333,32 +450,13 @@ def encode_units(
 ) -> tuple[tuple[EncodedUnit, ...], int]:
     """Every unit of ``mix`` as an MP3, from the cache or encoded (in parallel).
 
-    Units are read from the mix one at a time (to hash them) and again when
-    encoded, so memory holds a few units, never the episode. Returns the units
-    in order and how many were encoded now.
+    Returns the units in order and how many were encoded now.
     """
-    rate = mix.sample_rate
     spans = unit_spans(mix)
-    everything = range(len(spans))
-    keys = [spec.key(pcm, rate) for pcm in read_units(mix, everything)]
-    units: list[EncodedUnit | None] = [None] * len(spans)
-    missing = []
-    for index, key in enumerate(keys):
-        found = cache.fetch(key) if cache is not None else None
-        if found is None:
-            missing.append(index)
-        units[index] = found
-    if missing:
-        release_large_blocks()
-        batches = _jobs(missing, spans, keys, rate)
-        workers = max(1, min(jobs, len(batches)))
-        with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_encode_job, b, mix, spec, work) for b in batches]
-            for batch, future in zip(batches, futures, strict=True):
-                made = future.result()
-                for index, key, unit in zip(
-                    batch.indexes, batch.keys, made, strict=True
-                ):
-                    units[index] = cache.store(key, unit) if cache is not None else unit
-    done = tuple(u for u in units if u is not None)
-    return done, len(missing)
+    encoder = UnitEncoder(spec, work, cache=cache, jobs=min(jobs, len(spans)))
+    try:
+        for index, (start, frames) in enumerate(spans):
+            encoder.submit(UnitSpan(index, mix.wav, mix.sample_rate, start, frames))
+        return encoder.results(len(spans))
+    finally:
+        encoder.close()

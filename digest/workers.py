@@ -26,6 +26,7 @@ How the work is cut, and why:
 
 import concurrent.futures as cf
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
@@ -34,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from .config import VoiceProfile
 from .errors import SynthesisError, UsageError
 from .models import Clip, Line
 from .script import expected_seconds
-from .speak import read_wav_info
+from .speak import Synthesizer, read_wav_info
 
 log = logging.getLogger("digest")
 
@@ -254,6 +255,173 @@ def _broken(engine: EngineSpec) -> SynthesisError:
     )
 
 
+# Up to this much expected speech, when no batch has run in this process yet,
+# is spoken by the main process's own engine: an edit's few new lines are not
+# worth starting a worker for (about half a second), and the engine, never used
+# before, speaks them exactly as a fresh worker would.
+NEARBY_SECONDS = 60.0
+
+
+def iter_clips(
+    lines: Sequence[Line],
+    voices: Callable[[str], VoiceProfile],
+    workdir: Path,
+    *,
+    engine: EngineSpec,
+    engine_id: str,
+    engine_voice: Callable[[VoiceProfile], str],
+    cache: ClipCache | None,
+    pool: Callable[[], Pool],
+    stats: CacheStats,
+    progress: Callable[[int], None] | None = None,
+    batch_seconds: float = BATCH_SECONDS,
+    nearby: Synthesizer | None = None,
+) -> Iterator[tuple[int, Clip]]:
+    """Every line's clip as soon as it exists, as (line index, clip), in any order.
+
+    Cached clips come first, copied in this process; the rest are made by the
+    pool's workers and yielded batch by batch as the batches finish, so the
+    caller can stitch and encode while later batches are still being spoken.
+    ``nearby``, an unused engine of this process, speaks the rest itself when
+    it is one short batch. ``stats`` is filled in as clips arrive.
+
+    ``engine_id`` and ``engine_voice`` (the engine's id for a profile) come from
+    the main process's engine and make the cache keys; a worker whose engine
+    differs (another machine of a cluster) still speaks, but its clips are not
+    cached under keys that would not describe them.
+    """
+    profiles = [voices(line.speaker) for line in lines]
+    keys: list[str] = []
+    missing: list[int] = []
+    # Lines with the same key (a recurring transition, a repeated sentence) are
+    # spoken once: espeak's output depends a little on what it spoke before, so
+    # speaking each again would give a cold build other audio than a rebuild
+    # from the cache, and the rebuild would re-encode its units.
+    members: dict[str, list[int]] = {}
+    for index, (line, profile) in enumerate(zip(lines, profiles, strict=True)):
+        key = clip_key(line.text.strip(), profile, engine_id, engine_voice(profile))
+        keys.append(key)
+        if key in members:
+            members[key].append(index)
+            stats.repeats += 1
+        else:
+            members[key] = [index]
+    done = 0
+
+    def share(clip: Clip, index: int) -> Iterator[tuple[int, Clip]]:
+        nonlocal done
+        for member in members[keys[index]]:
+            yield member, clip if member == index else replace(clip, line=lines[member])
+        done += len(members[keys[index]])
+
+    for key, (index, *_rest) in members.items():
+        path = workdir / f"clip-{index:05d}.wav"
+        if cache is not None and cache.fetch(key, path):
+            info = read_wav_info(path)
+            stats.hits += 1
+            yield from share(
+                Clip(lines[index], path, info.frames, info.sample_rate), index
+            )
+        else:
+            missing.append(index)
+    if progress is not None:
+        progress(done)
+    if not missing:
+        return
+    batches = make_batches(missing, lines, profiles, engine, batch_seconds)
+    started = time.perf_counter()
+    if len(batches) == 1 and nearby is not None and _speaks_nearby(batches[0], nearby):
+        log.info("synthesizing %d lines in this process", len(missing))
+        for index in batches[0].indexes:
+            path = workdir / f"clip-{index:05d}.wav"
+            clip = _guarded(
+                functools.partial(
+                    nearby.synthesize, lines[index], profiles[index], path
+                ),
+                engine,
+            )
+            if cache is not None:
+                cache.store(keys[index], clip.path)
+            stats.misses += 1
+            yield from share(clip, index)
+            if progress is not None:
+                progress(done)
+        return
+    opened = pool()
+    log.info(
+        "synthesizing %d lines in %d batch%s on %s",
+        len(missing), len(batches), "es" if len(batches) > 1 else "", opened.name,
+    )  # fmt: skip
+    warned = False
+    try:
+        # as_completed drops each future once it is yielded; keeping the
+        # list here would keep every batch's WAV bytes alive to the end.
+        submitted = (opened.executor.submit(synthesize_batch, b) for b in batches)
+        for future in cf.as_completed(list(submitted)):
+            try:
+                result: BatchResult = future.result()
+            except BrokenProcessPool:
+                raise _broken(engine) from None
+            except SynthesisError:
+                raise
+            except Exception as exc:  # a Dask worker lost, a pickling failure…
+                if type(exc).__name__ == "KilledWorker":
+                    raise _broken(engine) from None
+                raise SynthesisError(f"a speech worker failed: {exc}") from exc
+            same_engine = result.engine_id == engine_id
+            if not same_engine and not warned:
+                log.warning(
+                    "a worker runs %s, not %s: its clips are not cached",
+                    result.engine_id, engine_id,
+                )  # fmt: skip
+                warned = True
+            for index, data in zip(result.indexes, result.wavs, strict=True):
+                clip = _verified(index, data, lines[index], workdir)
+                if cache is not None and same_engine:
+                    cache.store(keys[index], clip.path)
+                stats.misses += 1
+                yield from share(clip, index)
+            if progress is not None:
+                progress(done)
+    finally:
+        opened.close()
+    log.debug("synthesis took %.2f s", time.perf_counter() - started)
+
+
+def _guarded(speak: Callable[[], Clip], engine: EngineSpec) -> Clip:
+    """``speak()`` on a helper thread; an engine that hangs is an error, not a wait.
+
+    The worker's watchdog ends a hung worker; this process cannot end itself,
+    so the line is spoken on a daemon thread that is abandoned if it never
+    returns (the build then stops with the same error a hung worker gives).
+    """
+    box: list[Clip | BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(speak())
+        except BaseException as exc:  # handed back to the caller below
+            box.append(exc)
+
+    thread = threading.Thread(target=run, name="digest-speak", daemon=True)
+    thread.start()
+    thread.join(hang_limit(engine))
+    if not box:
+        raise _broken(engine)
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
+
+
+def _speaks_nearby(batch: Batch, nearby: Synthesizer) -> bool:
+    """Whether ``nearby`` should speak ``batch`` itself (short, engine unused)."""
+    seconds = sum(
+        expected_seconds(line.text, voice.rate)
+        for line, voice in zip(batch.lines, batch.voices, strict=True)
+    )
+    return seconds <= NEARBY_SECONDS and bool(getattr(nearby, "fresh", False))
+
+
 def render_parallel(
     lines: Sequence[Line],
     voices: Callable[[str], VoiceProfile],
@@ -267,72 +435,21 @@ def render_parallel(
     progress: Callable[[int], None] | None = None,
     batch_seconds: float = BATCH_SECONDS,
 ) -> tuple[tuple[Clip, ...], CacheStats]:
-    """Every line's clip: cached ones copied, the rest made by the pool's workers.
-
-    ``engine_id`` and ``engine_voice`` (the engine's id for a profile) come from
-    the main process's engine and make the cache keys; a worker whose engine
-    differs (another machine of a cluster) still speaks, but its clips are not
-    cached under keys that would not describe them.
-    """
-    profiles = [voices(line.speaker) for line in lines]
-    clips: list[Clip | None] = [None] * len(lines)
-    keys: list[str] = []
+    """Every line's clip, in script order (:func:`iter_clips`, all collected)."""
     stats = CacheStats()
-    missing: list[int] = []
-    for index, (line, profile) in enumerate(zip(lines, profiles, strict=True)):
-        key = clip_key(line.text.strip(), profile, engine_id, engine_voice(profile))
-        keys.append(key)
-        path = workdir / f"clip-{index:05d}.wav"
-        if cache is not None and cache.fetch(key, path):
-            info = read_wav_info(path)
-            clips[index] = Clip(line, path, info.frames, info.sample_rate)
-            stats.hits += 1
-        else:
-            missing.append(index)
-    done = stats.hits
-    if progress is not None:
-        progress(done)
-    if missing:
-        batches = make_batches(missing, lines, profiles, engine, batch_seconds)
-        started = time.perf_counter()
-        opened = pool()
-        log.info(
-            "synthesizing %d lines in %d batch%s on %s",
-            len(missing), len(batches), "es" if len(batches) > 1 else "", opened.name,
-        )  # fmt: skip
-        warned = False
-        try:
-            # as_completed drops each future once it is yielded; keeping the
-            # list here would keep every batch's WAV bytes alive to the end.
-            submitted = (opened.executor.submit(synthesize_batch, b) for b in batches)
-            for future in cf.as_completed(list(submitted)):
-                try:
-                    result: BatchResult = future.result()
-                except BrokenProcessPool:
-                    raise _broken(engine) from None
-                except SynthesisError:
-                    raise
-                except Exception as exc:  # a Dask worker lost, a pickling failure…
-                    if type(exc).__name__ == "KilledWorker":
-                        raise _broken(engine) from None
-                    raise SynthesisError(f"a speech worker failed: {exc}") from exc
-                same_engine = result.engine_id == engine_id
-                if not same_engine and not warned:
-                    log.warning(
-                        "a worker runs %s, not %s: its clips are not cached",
-                        result.engine_id, engine_id,
-                    )  # fmt: skip
-                    warned = True
-                for index, data in zip(result.indexes, result.wavs, strict=True):
-                    clip = _verified(index, data, lines[index], workdir)
-                    clips[index] = clip
-                    if cache is not None and same_engine:
-                        cache.store(keys[index], clip.path)
-                    stats.misses += 1
-                done += len(result.indexes)
-                if progress is not None:
-                    progress(done)
-        finally:
-            opened.close()
-        log.debug("synthesis took %.2f s", time.perf_counter() - started)
+    clips: list[Clip | None] = [None] * len(lines)
+    for index, clip in iter_clips(
+        lines,
+        voices,
+        workdir,
+        engine=engine,
+        engine_id=engine_id,
+        engine_voice=engine_voice,
+        cache=cache,
+        pool=pool,
+        stats=stats,
+        progress=progress,
+        batch_seconds=batch_seconds,
+    ):
+        clips[index] = clip
     return tuple(c for c in clips if c is not None), stats

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from digest import pipeline
+from digest import assemble, pipeline
 from digest.config import Settings, build_settings
 from digest.deps import Engines, EspeakInfo, FfmpegInfo
 from digest.models import Episode, LineKind, Mix
@@ -59,11 +59,28 @@ class CountingPublish:
         )
 
 
+class NoUnits:
+    """Stands in for the unit encoder, which the counting publish never needs."""
+
+    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
+        self.submitted = 0
+
+    def submit(self, _span: Any) -> None:
+        self.submitted += 1
+
+    def results(self, _count: int) -> tuple[tuple[()], int]:
+        return (), 0
+
+    def close(self) -> None:
+        pass
+
+
 @pytest.fixture
 def encoder(monkeypatch: pytest.MonkeyPatch) -> CountingPublish:
     """Count encodes without running ffmpeg."""
     fake = CountingPublish()
     monkeypatch.setattr(pipeline, "publish", fake)
+    monkeypatch.setattr(assemble, "UnitEncoder", NoUnits)
     return fake
 
 

@@ -581,3 +581,49 @@ def test_language_detection_is_skipped_when_its_model_cannot_load(
     assert warnings == [
         "language detection skipped: cannot unpack its model (No space left on device)"
     ]
+
+
+def test_plain_english_is_recognised_without_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from digest.sources import language
+
+    def no_model() -> None:
+        raise AssertionError("the model was loaded for plain English")
+
+    english = (
+        "The film opens on a harbour at dawn, and for a while it is content to "
+        "watch the boats come in. Its lead gives a performance of rare patience, "
+        "but the second act sags under the weight of too many subplots. Still, "
+        "the last ten minutes are among the best of the year, and the score by "
+        "a newcomer is worth the ticket on its own."
+    )
+    monkeypatch.setattr(language, "_identifier", no_model)
+    assert language.clearly_english(english)
+    assert detect_language(english) == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # French, German and Dutch prose share few of the English marker words.
+        "Le film est une réussite éclatante. La mise en scène est précise, les "
+        "acteurs sont justes et la musique accompagne chaque scène avec une grande "
+        "délicatesse. On regrette seulement que le scénario s'essouffle un peu dans "
+        "la dernière partie, mais cela ne gâche pas le plaisir du spectateur.",
+        "Der Film ist ein großer Erfolg. Die Regie ist präzise, die Schauspieler "
+        "sind überzeugend und die Musik begleitet jede Szene mit viel Feingefühl. "
+        "Man bedauert nur, dass das Drehbuch im letzten Teil etwas nachlässt, aber "
+        "das verdirbt nicht den Spaß an diesem schönen und klugen Film.",
+        "De film is een groot succes. De regie is precies, de acteurs zijn "
+        "overtuigend en de muziek begeleidt elke scène met veel gevoel. Het is "
+        "jammer dat het verhaal in het laatste deel wat inzakt, maar dat bederft "
+        "het plezier niet voor iedereen die er was op die mooie avond.",
+        # Too short to be sure either way: the model decides.
+        "The end.",
+    ],
+)
+def test_other_text_is_left_to_the_model(text: str) -> None:
+    from digest.sources.language import clearly_english
+
+    assert not clearly_english(text)

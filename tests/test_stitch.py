@@ -620,3 +620,51 @@ def test_music_at_another_rate_is_refused(framed: Mix, tmp_path: Path) -> None:
     music = music_wav(tmp_path / "m.wav", 2.0, rate=44100)
     with pytest.raises(SynthesisError, match="not decoded to mono 22050"):
         add_music(framed, music, tmp_path / "out.wav")
+
+
+# --- stitching while clips arrive ------------------------------------------------
+
+
+def test_clips_arriving_out_of_order_give_the_same_mix(
+    rendered: Rendered, tmp_path: Path
+) -> None:
+    from digest.stitch import Stitcher
+    from digest.units import unit_spans
+
+    clips = rendered.clips
+    stitcher = Stitcher(rendered.script.segments, tmp_path / "streamed.wav")
+    order = list(range(len(clips)))[::-1]  # the last line first
+    written: list[int] = []
+    for index in order:
+        done = stitcher.add(index, clips[index])
+        written += done
+        for seg in done:
+            # A written segment is readable from the WAV at once, by another handle.
+            start, frames = stitcher.span(seg)
+            with wave.open(str(tmp_path / "streamed.wav"), "rb") as wav:
+                assert wav.getnframes() >= start + frames
+    # Nothing can be written before line 0 arrives; then every segment at once.
+    assert written == list(range(len(rendered.script.segments)))
+    mix = stitcher.finish()
+    assert (tmp_path / "streamed.wav").read_bytes() == rendered.mix.wav.read_bytes()
+    assert (mix.chapters, mix.cues, mix.cuts) == (
+        rendered.mix.chapters,
+        rendered.mix.cues,
+        rendered.mix.cuts,
+    )
+    assert [stitcher.span(i) for i in range(len(mix.cuts))] == unit_spans(mix)
+
+
+def test_a_segment_is_written_as_soon_as_its_clips_and_those_before_are_in(
+    rendered: Rendered, tmp_path: Path
+) -> None:
+    from digest.stitch import Stitcher
+
+    segments = rendered.script.segments
+    stitcher = Stitcher(segments, tmp_path / "streamed.wav")
+    first = len(segments[0].lines)
+    got = [stitcher.add(i, rendered.clips[i]) for i in range(first)]
+    assert got[:-1] == [[]] * (first - 1)
+    assert got[-1] == [0]
+    with pytest.raises(SynthesisError, match="not every clip"):
+        stitcher.finish()  # the other segments never came

@@ -10,19 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from digest.cache import ClipCache
+from digest.cache import CacheStats, ClipCache
 from digest.config import VoiceProfile
 from digest.errors import ExitCode, SynthesisError, UsageError
 from digest.models import Line, LineKind
 from digest.workers import (
     EngineSpec,
     Pool,
+    iter_clips,
     make_batches,
     open_pool,
     render_parallel,
 )
 
-from .conftest import EXAMPLES, REPO
+from .conftest import EXAMPLES, REPO, FakeSynthesizer
 
 HOST = VoiceProfile("host", voice="en-us+m3", rate=170, pitch=68)
 NARRATOR = VoiceProfile("narrator", voice="en-us", rate=160, pitch=40)
@@ -295,3 +296,65 @@ def test_ctrl_c_mid_build_exits_130_and_keeps_the_episode(tmp_path: Path) -> Non
 def test_repo_has_the_dask_extra() -> None:
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert "dask = [" in text
+
+
+# --- repeated lines and short batches (fake engine, no workers) -------------------
+
+
+class FreshFake(FakeSynthesizer):
+    """The fake engine, claiming (like an unused real one) to be fresh."""
+
+    fresh = True
+
+
+def _no_pool() -> Pool:
+    raise AssertionError("no worker may start")
+
+
+def _stream(
+    tmp_path: Path, lines: list[Line], nearby: FakeSynthesizer, cache: ClipCache | None
+) -> tuple[list[tuple[int, str]], CacheStats]:
+    stats = CacheStats()
+    got = iter_clips(
+        lines,
+        _voices,
+        tmp_path,
+        engine=EngineSpec(),
+        engine_id=nearby.engine_id,
+        engine_voice=lambda _profile: "",
+        cache=cache,
+        pool=_no_pool,
+        stats=stats,
+        nearby=nearby,
+    )
+    return [(i, clip.path.name) for i, clip in got], stats
+
+
+def test_repeated_lines_are_spoken_once_and_share_the_clip(tmp_path: Path) -> None:
+    lines = _lines()[:3]
+    lines = [*lines, lines[1], lines[2], lines[1]]  # three repeats
+    synth = FreshFake()
+    got, stats = _stream(tmp_path, lines, synth, ClipCache(tmp_path / "cache"))
+    assert synth.calls == [line.text for line in lines[:3]]
+    assert (stats.misses, stats.hits, stats.repeats) == (3, 0, 3)
+    paths = dict(got)
+    assert sorted(paths) == list(range(len(lines)))
+    assert paths[3] == paths[5] == paths[1]
+    assert paths[4] == paths[2]
+
+
+def test_a_short_batch_is_spoken_here_and_cached(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    synth = FreshFake()
+    _stream(tmp_path, _lines(), synth, cache)  # no worker: _no_pool would fail
+    assert len(synth.calls) == len(SENTENCES)
+    again = FreshFake()
+    _got, stats = _stream(tmp_path, _lines(), again, cache)
+    assert again.calls == []
+    assert stats.hits == len(SENTENCES)
+
+
+def test_an_engine_that_has_spoken_sends_the_batch_to_workers(tmp_path: Path) -> None:
+    used = FakeSynthesizer()  # no "fresh": it may carry state from earlier lines
+    with pytest.raises(AssertionError, match="no worker may start"):
+        _stream(tmp_path, _lines(), used, None)

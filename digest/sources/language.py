@@ -7,10 +7,17 @@ always gets the same answer (unlike langdetect, which samples unless seeded thro
 a global). The model loads once per process, on first use (about a second); if it
 cannot load (py3langid unpacks it into a ~70 MB temporary file, which a full disk
 refuses), detection is skipped with one warning and every text gets None.
+
+Most reviews are plain English prose, and those are recognised first without the
+model: when at least a fifth of a long sample's words are the commonest English
+function words (about a quarter in English prose, a few percent at most in
+other languages, which share few of them) and almost every letter is ASCII,
+the text is English. Anything less clear-cut goes to the model.
 """
 
 import functools
 import logging
+import re
 from typing import Any
 
 log = logging.getLogger("digest")
@@ -19,6 +26,28 @@ log = logging.getLogger("digest")
 SAMPLE_CHARS = 5000
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.5
+
+# The quick English check: these words' share of a sample of enough words.
+ENGLISH_MARKERS = frozenset(
+    "the and of to a in is that it with for this was but as his her are "
+    "by not its have be an from".split()
+)
+ENGLISH_SHARE = 0.2
+ENGLISH_MIN_WORDS = 40
+NON_ASCII_SHARE = 0.01
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def clearly_english(sample: str) -> bool:
+    """True when ``sample`` is plainly English prose (no model needed)."""
+    words = [w.lower() for w in _WORD.findall(sample)]
+    if len(words) < ENGLISH_MIN_WORDS:
+        return False
+    letters = sum(len(w) for w in words)
+    foreign = sum(1 for w in words for ch in w if not ch.isascii())
+    if foreign > NON_ASCII_SHARE * letters:
+        return False
+    return sum(1 for w in words if w in ENGLISH_MARKERS) >= ENGLISH_SHARE * len(words)
 
 
 @functools.cache
@@ -41,6 +70,8 @@ def detect_language(text: str) -> str | None:
     sample = text[:SAMPLE_CHARS]
     if sum(1 for ch in sample if ch.isalpha()) < MIN_LETTERS:
         return None
+    if clearly_english(sample):
+        return "en"
     identifier = _identifier()
     if identifier is None:
         return None
