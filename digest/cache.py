@@ -126,14 +126,18 @@ class ClipCache:
         try:
             data = wav_path.read_bytes()
             wav.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(wav, data)
+            write_atomic(wav, data, durable=False)
             meta = {
                 "format": CACHE_FORMAT,
                 "key": key,
                 "size": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
-            write_atomic(record, (json.dumps(meta, sort_keys=True) + "\n").encode())
+            write_atomic(
+                record,
+                (json.dumps(meta, sort_keys=True) + "\n").encode(),
+                durable=False,
+            )
         except (OSError, OutputError) as exc:
             if not self._store_failed:
                 log.warning("clip cache: cannot write %s (%s)", self.folder, exc)

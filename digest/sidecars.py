@@ -516,11 +516,13 @@ def render_html(notes: ShowNotes, files: Sidecars | None = None) -> str:
 # --- writing -------------------------------------------------------------------
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it over.
 
     Readers see the old file or the new one, never half of one; a failure leaves
-    the old file in place and raises :class:`OutputError`.
+    the old file in place and raises :class:`OutputError`. ``durable`` syncs the
+    data to disk before the rename; caches, whose entries are checked on every
+    read, skip that wait.
     """
     tmp: Path | None = None
     try:
@@ -532,7 +534,8 @@ def write_atomic(path: Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         tmp = None

@@ -150,7 +150,7 @@ class UnitCache:
         try:
             data = unit.path.read_bytes()
             mp3.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(mp3, data)
+            write_atomic(mp3, data, durable=False)
             meta = {
                 "format": UNIT_FORMAT,
                 "key": key,
@@ -160,7 +160,11 @@ class UnitCache:
                 "blocks": list(unit.blocks),
                 "true_peak_db": unit.true_peak_db,
             }
-            write_atomic(record, (json.dumps(meta, sort_keys=True) + "\n").encode())
+            write_atomic(
+                record,
+                (json.dumps(meta, sort_keys=True) + "\n").encode(),
+                durable=False,
+            )
         except (OSError, OutputError) as exc:
             if not self._store_failed:
                 log.warning("unit cache: cannot write %s (%s)", self.folder, exc)
