@@ -2,8 +2,8 @@
 
 In: the lines to speak, their voice profiles, a clip cache and a
 :class:`concurrent.futures.Executor` factory. Out: one verified WAV
-:class:`~digest.models.Clip` per line, in script order, exactly as
-:func:`digest.speak.render_clips` would give them.
+:class:`~digest.models.Clip` per line, yielded as each batch finishes
+(:func:`iter_clips`) or collected in script order (:func:`render_parallel`).
 
 How the work is cut, and why:
 
@@ -426,30 +426,11 @@ def render_parallel(
     lines: Sequence[Line],
     voices: Callable[[str], VoiceProfile],
     workdir: Path,
-    *,
-    engine: EngineSpec,
-    engine_id: str,
-    engine_voice: Callable[[VoiceProfile], str],
-    cache: ClipCache | None,
-    pool: Callable[[], Pool],
-    progress: Callable[[int], None] | None = None,
-    batch_seconds: float = BATCH_SECONDS,
+    **options: Any,
 ) -> tuple[tuple[Clip, ...], CacheStats]:
-    """Every line's clip, in script order (:func:`iter_clips`, all collected)."""
+    """Every line's clip in script order: :func:`iter_clips` (same options)."""
     stats = CacheStats()
     clips: list[Clip | None] = [None] * len(lines)
-    for index, clip in iter_clips(
-        lines,
-        voices,
-        workdir,
-        engine=engine,
-        engine_id=engine_id,
-        engine_voice=engine_voice,
-        cache=cache,
-        pool=pool,
-        stats=stats,
-        progress=progress,
-        batch_seconds=batch_seconds,
-    ):
+    for index, clip in iter_clips(lines, voices, workdir, stats=stats, **options):
         clips[index] = clip
     return tuple(c for c in clips if c is not None), stats
