@@ -19,7 +19,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from .config import VoiceProfile
 from .errors import OutputError, SynthesisError
@@ -67,81 +67,117 @@ def clip_key(text: str, voice: VoiceProfile, engine_id: str, engine_voice: str) 
     return hashlib.sha256(blob).hexdigest()
 
 
-class ClipCache:
-    """A folder of verified WAV clips addressed by :func:`clip_key`."""
+class VerifiedStore:
+    """Files kept by key, each checked on every read: the clip and unit caches' base.
 
-    def __init__(self, folder: Path) -> None:
+    An entry is ``KEY[:2]/KEY<suffix>`` and ``KEY[:2]/KEY.json``, a record of the
+    data's format, key, size and sha256 plus the caller's own fields. The data is
+    written first, then the record (each atomically, without waiting for the
+    disk), so a record never points at partial data; an entry that fails a check
+    is deleted and reported as missing. A store that cannot be written warns once.
+    """
+
+    def __init__(self, folder: Path, suffix: str, fmt: int, what: str) -> None:
         self.folder = folder
-        self._store_failed = False  # warn once per build, not once per clip
+        self.suffix = suffix
+        self.format = fmt
+        self.what = what  # "clip cache", for warnings
+        self._store_failed = False
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
+    def paths(self, key: str) -> tuple[Path, Path]:
+        """The entry's data file and record."""
         base = self.folder / key[:2] / key
-        return base.with_suffix(".wav"), base.with_suffix(".json")
+        return base.with_suffix(self.suffix), base.with_suffix(".json")
 
-    def discard(self, key: str) -> None:
-        """Delete an entry (both files), if present."""
-        for path in self._paths(key):
+    def discard(self, key: str, why: str | None = None) -> None:
+        """Delete an entry (both files), if present, warning ``why`` it went."""
+        if why is not None:
+            log.warning("%s: %s entry %s removed", self.what, why, key[:12])
+        for path in self.paths(key):
             with contextlib.suppress(OSError):
                 path.unlink()
 
-    def fetch(self, key: str, dest: Path) -> bool:
-        """Copy a verified entry to ``dest``; a bad entry is deleted (then False)."""
-        wav, record = self._paths(key)
+    def read(self, key: str) -> tuple[dict[str, Any], bytes] | None:
+        """The record and data of a sound entry; a bad one is deleted (then None)."""
+        data_path, record = self.paths(key)
         try:
             meta = json.loads(record.read_text(encoding="utf-8"))
-            data = wav.read_bytes()
+            data = data_path.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
-            if wav.is_file() or record.is_file():
-                log.warning("clip cache: incomplete entry %s removed", key[:12])
-                self.discard(key)
-            return False
+            if data_path.is_file() or record.is_file():
+                self.discard(key, "incomplete")
+            return None
         except (OSError, ValueError):
             meta, data = None, b""
         if not (
             isinstance(meta, dict)
             and meta.get("key") == key
-            and meta.get("format") == CACHE_FORMAT
+            and meta.get("format") == self.format
             and meta.get("size") == len(data)
             and meta.get("sha256") == hashlib.sha256(data).hexdigest()
         ):
-            log.warning("clip cache: damaged entry %s removed", key[:12])
-            self.discard(key)
+            self.discard(key, "damaged")
+            return None
+        return meta, data
+
+    def write(self, key: str, data: bytes, **fields: Any) -> bool:
+        """Keep ``data`` (and ``fields`` in its record); False if it could not."""
+        data_path, record = self.paths(key)
+        meta = {
+            **fields,
+            "format": self.format,
+            "key": key,
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        try:
+            write_atomic(data_path, data, durable=False)
+            text = json.dumps(meta, sort_keys=True) + "\n"
+            write_atomic(record, text.encode(), durable=False)
+        except OutputError as exc:
+            if not self._store_failed:
+                log.warning("%s: cannot write %s (%s)", self.what, self.folder, exc)
+            self._store_failed = True
             return False
-        dest.write_bytes(data)
+        return True
+
+
+class ClipCache:
+    """A folder of verified WAV clips addressed by :func:`clip_key`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.entries = VerifiedStore(folder, ".wav", CACHE_FORMAT, "clip cache")
+
+    def discard(self, key: str) -> None:
+        """Delete an entry (both files), if present."""
+        self.entries.discard(key)
+
+    def fetch(self, key: str, dest: Path) -> bool:
+        """Copy a verified entry to ``dest``; a bad entry is deleted (then False)."""
+        found = self.entries.read(key)
+        if found is None:
+            return False
+        dest.write_bytes(found[1])
         try:
             info = read_wav_info(dest)
         except SynthesisError:
             info = None
         usable = info is not None and info.frames > 0
         if not usable or info is None or (info.channels, info.sample_width) != (1, 2):
-            log.warning("clip cache: entry %s is not a usable WAV, removed", key[:12])
-            self.discard(key)
+            self.entries.discard(key, "unusable (not a 16-bit mono WAV)")
             dest.unlink(missing_ok=True)
             return False
         return True
 
     def store(self, key: str, wav_path: Path) -> None:
         """Add a clip; a cache that cannot be written only costs a warning."""
-        wav, record = self._paths(key)
         try:
             data = wav_path.read_bytes()
-            wav.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(wav, data, durable=False)
-            meta = {
-                "format": CACHE_FORMAT,
-                "key": key,
-                "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-            write_atomic(
-                record,
-                (json.dumps(meta, sort_keys=True) + "\n").encode(),
-                durable=False,
-            )
-        except (OSError, OutputError) as exc:
-            if not self._store_failed:
-                log.warning("clip cache: cannot write %s (%s)", self.folder, exc)
-            self._store_failed = True
+        except OSError as exc:
+            log.warning("clip cache: cannot read %s (%s)", wav_path.name, exc)
+            return
+        self.entries.write(key, data)
 
 
 @dataclass(slots=True)

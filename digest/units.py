@@ -32,11 +32,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EncodeError, OutputError
+from .cache import VerifiedStore
+from .errors import EncodeError
 from .level import LIMITER_ID, level
 from .models import Mix
 from .mp3 import StreamInfo, read_stream
-from .sidecars import write_atomic
 
 log = logging.getLogger("digest")
 
@@ -97,39 +97,20 @@ class UnitCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._store_failed = False
-
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        base = self.folder / key[:2] / key
-        return base.with_suffix(".mp3"), base.with_suffix(".json")
+        self.entries = VerifiedStore(folder, ".mp3", UNIT_FORMAT, "unit cache")
 
     def discard(self, key: str) -> None:
         """Delete an entry, if present."""
-        for path in self._paths(key):
-            with contextlib.suppress(OSError):
-                path.unlink()
+        self.entries.discard(key)
 
     def fetch(self, key: str) -> EncodedUnit | None:
         """The verified entry for ``key``; a bad one is deleted (then None)."""
-        mp3, record = self._paths(key)
-        try:
-            meta = json.loads(record.read_text(encoding="utf-8"))
-            data = mp3.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            if mp3.is_file() or record.is_file():
-                self.discard(key)
+        found = self.entries.read(key)
+        if found is None:
             return None
-        except (OSError, ValueError):
-            meta, data = None, b""
+        meta = found[0]
+        mp3, _record = self.entries.paths(key)
         try:
-            if not (
-                isinstance(meta, dict)
-                and meta.get("key") == key
-                and meta.get("format") == UNIT_FORMAT
-                and meta.get("size") == len(data)
-                and meta.get("sha256") == hashlib.sha256(data).hexdigest()
-            ):
-                raise ValueError("damaged")
             info, _frame = read_stream(mp3)
             return EncodedUnit(
                 mp3,
@@ -140,36 +121,26 @@ class UnitCache:
                 from_cache=True,
             )
         except (ValueError, KeyError, TypeError, EncodeError):
-            log.warning("unit cache: damaged entry %s removed", key[:12])
-            self.discard(key)
+            self.entries.discard(key, "damaged")
             return None
 
     def store(self, key: str, unit: EncodedUnit) -> EncodedUnit:
         """Keep ``unit``; the returned unit points into the cache if that worked."""
-        mp3, record = self._paths(key)
         try:
             data = unit.path.read_bytes()
-            mp3.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(mp3, data, durable=False)
-            meta = {
-                "format": UNIT_FORMAT,
-                "key": key,
-                "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "gain_db": unit.gain_db,
-                "blocks": list(unit.blocks),
-                "true_peak_db": unit.true_peak_db,
-            }
-            write_atomic(
-                record,
-                (json.dumps(meta, sort_keys=True) + "\n").encode(),
-                durable=False,
-            )
-        except (OSError, OutputError) as exc:
-            if not self._store_failed:
-                log.warning("unit cache: cannot write %s (%s)", self.folder, exc)
-            self._store_failed = True
+        except OSError as exc:
+            log.warning("unit cache: cannot read %s (%s)", unit.path.name, exc)
             return unit
+        kept = self.entries.write(
+            key,
+            data,
+            gain_db=unit.gain_db,
+            blocks=list(unit.blocks),
+            true_peak_db=unit.true_peak_db,
+        )
+        if not kept:
+            return unit
+        mp3, _record = self.entries.paths(key)
         return EncodedUnit(mp3, unit.info, unit.gain_db, unit.blocks, unit.true_peak_db)
 
 
