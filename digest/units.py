@@ -212,38 +212,51 @@ def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
-HEAP_KEEP = 8 << 20
-_LIBC: ctypes.CDLL | None = None  # glibc, once tuned
+MMAP_FROM = 32 << 20  # blocks this large are mapped and unmapped on their own
+HEAP_KEEP = 256 << 20  # free heap kept for reuse, up to this much
 
 
 @functools.cache
 def release_large_blocks() -> None:
     """Tune glibc's allocator for levelling: one arena, freed blocks reused.
 
-    Levelling makes and drops arrays of megabytes per unit. Left to its
-    defaults, glibc keeps such memory in a separate arena per thread (which
-    grew a long build's peak by a third) or, once blocks are mmapped, hands
-    each one back and faults it in again next unit (which doubled levelling's
-    time in system calls). One arena whose freed blocks, up to ``HEAP_KEEP``,
-    stay in the heap for the next unit avoids both: the peak is one unit's
-    arrays, and they are faulted in once. Other C libraries are left alone.
+    Levelling makes and drops arrays of megabytes per unit, on two threads.
+    Left to its defaults, glibc gives each thread an arena of its own (which
+    grew a long build's peak by a third), maps blocks of a megabyte or more
+    separately and hands the heap's free top back once it passes a threshold;
+    whatever is handed back is faulted in again, page by page, for the next
+    unit. Handing back after every unit cost half a million page faults on a
+    half-hour episode, a second and a half of system time. So: one arena, and
+    a unit's arrays stay in it for the next one. The peak is still one unit's
+    arrays; the heap just keeps it. Other C libraries are left alone.
     """
-    global _LIBC
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None)
-        if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim"):
-            _LIBC = libc
+        if hasattr(libc, "mallopt"):
             libc.mallopt(M_ARENA_MAX, 1)
-            libc.mallopt(M_MMAP_THRESHOLD, HEAP_KEEP)
+            libc.mallopt(M_MMAP_THRESHOLD, MMAP_FROM)
             libc.mallopt(M_TRIM_THRESHOLD, HEAP_KEEP)
 
 
-def give_back_memory() -> None:
-    """Return the heap's free memory to the system (after a unit's levelling)."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+def keep_on_one_core(slot: int) -> None:
+    """Keep the calling thread, and the ffmpeg it starts, on one core of ours.
+
+    ffmpeg runs each stream's demuxer, decoder, filters, encoder and muxer in
+    threads that hand over every frame. Spread over cores, each hand-over wakes
+    a thread on another core, which on a virtual machine costs about a third of
+    the encoder's own time; kept on one core, the threads just take turns. Each
+    encoder thread takes its own core (``slot`` counts them), so the encoders
+    still run side by side. Affinity is per thread on Linux and a child
+    inherits it; elsewhere, or with one core, nothing changes.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    with contextlib.suppress(OSError):
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) > 1:
+            os.sched_setaffinity(0, {cores[slot % len(cores)]})
 
 
 # One unit is levelled at a time (its arrays are some 40 bytes a sample); the
@@ -307,7 +320,9 @@ class UnitEncoder:
         self._busy = threading.Condition()
         release_large_blocks()
         self._threads = [
-            threading.Thread(target=self._run, name=f"digest-encode-{n}", daemon=True)
+            threading.Thread(
+                target=self._run, args=(n,), name=f"digest-encode-{n}", daemon=True
+            )
             for n in range(max(1, jobs))
         ]
         for thread in self._threads:
@@ -337,7 +352,8 @@ class UnitEncoder:
                 seconds += span.frames / span.rate
             return taken
 
-    def _run(self) -> None:
+    def _run(self, slot: int) -> None:
+        keep_on_one_core(slot)
         while (taken := self._take()) is not None:
             try:
                 made = self._encode(taken)
@@ -368,7 +384,6 @@ class UnitEncoder:
             with _LEVELLING:
                 done = level(pcm, span.rate, spec.goal_lufs, spec.limit_db)
                 del pcm
-                give_back_memory()
             wav = self.work / f"unit-{span.index:05d}.wav"
             mp3 = self.work / f"unit-{span.index:05d}.mp3"
             _write_wav(wav, done.pcm, span.rate)

@@ -56,6 +56,23 @@ def test_python_dash_m_digest() -> None:
     assert proc.stderr == ""
 
 
+def test_console_script_entry_is_light_to_import() -> None:
+    # A spawned speech worker re-imports the console script; that import must
+    # not pull in the CLI (typer, rich, every stage) just to run one batch.
+    import tomllib
+
+    entry = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, name = entry["digest"].partition(":")
+    code = (
+        f"import sys; from {module} import {name}; "
+        "print(sorted(m for m in sys.modules if m.startswith(('digest', 'typer'))))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "['digest', 'digest.__main__']"
+
+
 def test_version() -> None:
     result = invoke("--version")
     assert result.exit_code == 0

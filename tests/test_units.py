@@ -175,3 +175,30 @@ def test_unit_cache_hits_and_remakes_damaged_entries(
         mix, tmp_path / "d.mp3", encode_spec(ffmpeg, Settings(), "x"), cache=cache
     )
     assert other.encoded_units == 3
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs CPU affinity and at least two cores",
+)
+def test_each_encoder_thread_keeps_to_its_own_core() -> None:
+    import threading
+
+    from digest.units import keep_on_one_core
+
+    cores = sorted(os.sched_getaffinity(0))
+    seen: dict[int, set[int]] = {}
+
+    def run(slot: int) -> None:
+        keep_on_one_core(slot)
+        seen[slot] = set(os.sched_getaffinity(0))
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(cores) + 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen[0] == {cores[0]}
+    assert seen[1] == {cores[1]}
+    assert seen[len(cores)] == {cores[0]}  # more threads than cores: round again
+    assert os.sched_getaffinity(0) == set(cores)  # the calling thread is untouched
