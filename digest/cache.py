@@ -17,6 +17,8 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -120,8 +122,14 @@ class VerifiedStore:
             return None
         return meta, data
 
-    def write(self, key: str, data: bytes, **fields: Any) -> bool:
-        """Keep ``data`` (and ``fields`` in its record); False if it could not."""
+    def write(
+        self, key: str, data: bytes, *, source: Path | None = None, **fields: Any
+    ) -> bool:
+        """Keep ``data`` (and ``fields`` in its record); False if it could not.
+
+        ``source``, a file holding exactly ``data`` that nobody will change, is
+        linked into the store rather than copied when the two share a disk.
+        """
         data_path, record = self.paths(key)
         meta = {
             **fields,
@@ -131,7 +139,8 @@ class VerifiedStore:
             "sha256": hashlib.sha256(data).hexdigest(),
         }
         try:
-            write_atomic(data_path, data, durable=False)
+            if source is None or not _link_atomic(source, data_path):
+                write_atomic(data_path, data, durable=False)
             text = json.dumps(meta, sort_keys=True) + "\n"
             write_atomic(record, text.encode(), durable=False)
         except OutputError as exc:
@@ -140,6 +149,22 @@ class VerifiedStore:
             self._store_failed = True
             return False
         return True
+
+
+def _link_atomic(source: Path, path: Path) -> bool:
+    """Put a hard link to ``source`` at ``path`` (replacing it); False if it cannot."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.link")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        os.link(source, tmp)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return False
+    return True
 
 
 class ClipCache:
@@ -177,7 +202,9 @@ class ClipCache:
         except OSError as exc:
             log.warning("clip cache: cannot read %s (%s)", wav_path.name, exc)
             return
-        self.entries.write(key, data)
+        # The build's clips are only read after this, so the entry can share
+        # the file rather than copy it.
+        self.entries.write(key, data, source=wav_path)
 
 
 @dataclass(slots=True)

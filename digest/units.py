@@ -134,6 +134,7 @@ class UnitCache:
         kept = self.entries.write(
             key,
             data,
+            source=unit.path,  # the build only reads it from now on
             gain_db=unit.gain_db,
             blocks=list(unit.blocks),
             true_peak_db=unit.true_peak_db,
@@ -293,10 +294,11 @@ def read_span(span: UnitSpan) -> bytes:
 class UnitEncoder:
     """Units handed in as the mix is written, each found in the cache or made.
 
-    ``jobs`` threads take the waiting units a few at a time (up to
-    ``BATCH_UNITS`` or ``BATCH_SECONDS``): each unit is read from the WAV and
-    hashed, looked up in the cache, and if missing levelled (one at a time:
-    its arrays are large) and encoded, one ffmpeg process per group. Units are
+    ``jobs`` threads take the waiting units a few at a time (a fair share of
+    those waiting, up to ``BATCH_UNITS`` or ``BATCH_SECONDS``): each unit is
+    read from the WAV and hashed, looked up in the cache, and if missing
+    levelled (one at a time: its arrays are large) and encoded, one ffmpeg
+    process per group. Units are
     read when taken, not when handed in, so memory holds a few units however far
     the encoders fall behind.
     """
@@ -344,9 +346,10 @@ class UnitEncoder:
                 return None
             taken: list[UnitSpan] = []
             seconds = 0.0
-            while (
-                self._waiting and len(taken) < BATCH_UNITS and seconds < BATCH_SECONDS
-            ):
+            # A fair share of what waits, so no thread ends up with the last
+            # long group while the others have nothing left to do.
+            share = min(BATCH_UNITS, -(-len(self._waiting) // len(self._threads)))
+            while self._waiting and len(taken) < share and seconds < BATCH_SECONDS:
                 span = self._waiting.pop(0)
                 taken.append(span)
                 seconds += span.frames / span.rate

@@ -16,8 +16,10 @@ How the work is cut, and why:
   (``max_tasks_per_child=1``) and a cold build gives the same bytes whatever
   ``--jobs`` is.
 * Workers are started with ``spawn``: espeak must never be forked.
-* A worker answers with WAV bytes, not paths, so the same function runs on a
-  Dask cluster whose workers share no disk with us (``--executor dask://…``).
+* A worker of the local pool writes its clips straight into the build's work
+  folder, which the main process then links into the cache: no audio crosses
+  the pipe. A worker of a Dask cluster, which shares no disk with us
+  (``--executor dask://…``), answers with the WAV bytes instead.
 * A worker's engine can hang inside ``runAndWait`` where no Python timeout
   reaches. A watchdog thread in the worker ends the process when one line takes
   longer than the engine's timeout allows; the pool then reports a broken
@@ -73,11 +75,15 @@ class Batch:
     lines: tuple[Line, ...]
     voices: tuple[VoiceProfile, ...]
     engine: EngineSpec
+    # Where to write the clips (``clip-NNNNN.wav``), when the worker shares our
+    # disk; None: send them back as bytes.
+    folder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """What a worker made: one WAV file's bytes per line, and its engine's id."""
+    """What a worker made, and its engine's id: one WAV file's bytes per line,
+    or nothing when the clips were written to the batch's folder."""
 
     indexes: tuple[int, ...]
     wavs: tuple[bytes, ...]
@@ -156,14 +162,26 @@ def synthesize_batch(batch: Batch) -> BatchResult:
     prepare_espeak(spec.espeak)
     synth = Pyttsx3Synthesizer(timeout=spec.timeout_s, retries=spec.retries)
     limit = hang_limit(spec)
+    spoken = zip(batch.indexes, batch.lines, batch.voices, strict=True)
+    if batch.folder is not None:
+        folder = Path(batch.folder)
+        for index, line, voice in spoken:
+            with _watchdog(limit):
+                synth.synthesize(line, voice, folder / clip_name(index))
+        return BatchResult(batch.indexes, (), synth.engine_id)
     wavs: list[bytes] = []
     with tempfile.TemporaryDirectory(prefix="digest-worker-") as tmp:
         path = Path(tmp) / "clip.wav"
-        for line, voice in zip(batch.lines, batch.voices, strict=True):
+        for _index, line, voice in spoken:
             with _watchdog(limit):
                 clip = synth.synthesize(line, voice, path)
             wavs.append(clip.path.read_bytes())
     return BatchResult(batch.indexes, tuple(wavs), synth.engine_id)
+
+
+def clip_name(index: int) -> str:
+    """The file name of line ``index``'s clip in a build's work folder."""
+    return f"clip-{index:05d}.wav"
 
 
 # --- in the main process -----------------------------------------------------------
@@ -176,6 +194,7 @@ class Pool:
     executor: cf.Executor
     close: Callable[[], None]
     name: str
+    shares_disk: bool = False  # its workers can write into our work folder
 
 
 def default_jobs() -> int:
@@ -203,7 +222,8 @@ def _process_pool(jobs: int) -> Pool:
                 process.kill()
         executor.shutdown(wait=True)
 
-    return Pool(executor, close, f"{jobs} worker process{'es' if jobs > 1 else ''}")
+    name = f"{jobs} worker process{'es' if jobs > 1 else ''}"
+    return Pool(executor, close, name, shares_disk=True)
 
 
 def _dask_pool(address: str) -> Pool:
@@ -239,9 +259,11 @@ def open_pool(executor: str | None, jobs: int) -> Pool:
     raise UsageError(f"--executor {executor}: give 'process' or dask://HOST:PORT")
 
 
-def _verified(index: int, data: bytes, line: Line, workdir: Path) -> Clip:
-    path = workdir / f"clip-{index:05d}.wav"
-    path.write_bytes(data)
+def _verified(index: int, data: bytes | None, line: Line, workdir: Path) -> Clip:
+    """A worker's clip, written to ``workdir`` (unless it wrote it there itself)."""
+    path = workdir / clip_name(index)
+    if data is not None:
+        path.write_bytes(data)
     info = read_wav_info(path)
     if info.frames == 0 or (info.channels, info.sample_width) != (1, 2):
         raise SynthesisError(f"a worker returned a broken clip for {line.text[:40]!r}")
@@ -315,7 +337,7 @@ def iter_clips(
         done += len(members[keys[index]])
 
     for key, (index, *_rest) in members.items():
-        path = workdir / f"clip-{index:05d}.wav"
+        path = workdir / clip_name(index)
         if cache is not None and cache.fetch(key, path):
             info = read_wav_info(path)
             stats.hits += 1
@@ -333,7 +355,7 @@ def iter_clips(
     if len(batches) == 1 and nearby is not None and _speaks_nearby(batches[0], nearby):
         log.info("synthesizing %d lines in this process", len(missing))
         for index in batches[0].indexes:
-            path = workdir / f"clip-{index:05d}.wav"
+            path = workdir / clip_name(index)
             clip = _guarded(
                 functools.partial(
                     nearby.synthesize, lines[index], profiles[index], path
@@ -356,7 +378,11 @@ def iter_clips(
     try:
         # as_completed drops each future once it is yielded; keeping the
         # list here would keep every batch's WAV bytes alive to the end.
-        submitted = (opened.executor.submit(synthesize_batch, b) for b in batches)
+        folder = str(workdir) if opened.shares_disk else None
+        submitted = (
+            opened.executor.submit(synthesize_batch, replace(b, folder=folder))
+            for b in batches
+        )
         for future in cf.as_completed(list(submitted)):
             try:
                 result: BatchResult = future.result()
@@ -375,7 +401,8 @@ def iter_clips(
                     result.engine_id, engine_id,
                 )  # fmt: skip
                 warned = True
-            for index, data in zip(result.indexes, result.wavs, strict=True):
+            wavs = result.wavs or (None,) * len(result.indexes)
+            for index, data in zip(result.indexes, wavs, strict=True):
                 clip = _verified(index, data, lines[index], workdir)
                 if cache is not None and same_engine:
                     cache.store(keys[index], clip.path)

@@ -131,6 +131,38 @@ def test_entries_are_written_atomically(tmp_path: Path) -> None:
     assert meta["size"] == wav.stat().st_size
 
 
+def test_a_new_clip_is_linked_into_the_cache_not_copied(tmp_path: Path) -> None:
+    cached, _ = _synth(tmp_path)
+    clip = cached.synthesize(LINE, VOICE, tmp_path / "a.wav")
+    wav, _record = _entry(cached)
+    assert wav.stat().st_ino == clip.path.stat().st_ino
+    again = cached.synthesize(LINE, VOICE, tmp_path / "b.wav")
+    assert again.path.read_bytes() == clip.path.read_bytes()
+    assert again.path.stat().st_ino != wav.stat().st_ino  # a hit is a copy
+
+
+def test_a_clip_on_another_disk_is_copied_into_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    def cross_device(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    cached, fake = _synth(tmp_path)
+    clip = cached.synthesize(LINE, VOICE, tmp_path / "a.wav")
+    wav, _record = _entry(cached)
+    assert wav.stat().st_ino != clip.path.stat().st_ino
+    assert sorted(p.name for p in wav.parent.iterdir()) == sorted(
+        [wav.name, _record.name]
+    )  # no link attempt left behind
+    again = cached.synthesize(LINE, VOICE, tmp_path / "b.wav")
+    assert fake.calls == [LINE.text]
+    assert again.path.read_bytes() == clip.path.read_bytes()
+
+
 def test_unwritable_cache_only_warns(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

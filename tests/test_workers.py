@@ -126,6 +126,36 @@ def test_spawn_pool_gives_the_same_audio_as_one_worker(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
+def test_a_local_worker_writes_its_clips_in_place(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from digest.workers import synthesize_batch
+
+    folder = tmp_path / "work-here"
+    folder.mkdir()
+    lines = _lines()[:2]
+    (batch,) = make_batches(
+        [0, 1], lines, [_voices(x.speaker) for x in lines], EngineSpec()
+    )
+    pool = open_pool(None, 1)
+    assert pool.shares_disk
+    try:
+        result = pool.executor.submit(
+            synthesize_batch, replace(batch, folder=str(folder))
+        ).result()
+    finally:
+        pool.close()
+    assert result.indexes == (0, 1)
+    assert result.wavs == ()  # no audio came back through the pipe
+    for name in ("clip-00000.wav", "clip-00001.wav"):
+        assert (folder / name).read_bytes()[:4] == b"RIFF"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "clip-00000.wav",
+        "clip-00001.wav",
+    ]
+
+
+@pytest.mark.integration
 def test_cached_lines_are_not_sent_to_workers(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path / "cache")
     first = _render(tmp_path, "a", lambda: open_pool(None, 2), cache)
