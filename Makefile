@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Compiled once here: each speech worker imports digest afresh.
+	$(BIN)/python -m compileall -q digest
 	@touch $(STAMP)
 
 ## Build output/episode.mp3 from the bundled example reviews.

@@ -14,20 +14,25 @@ again, never used. Deleting the folder is always safe.
 """
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .config import VoiceProfile
 from .errors import OutputError, SynthesisError
-from .models import Clip, Line
+from .models import Clip, Line, ReviewFacts
 from .sidecars import write_atomic
 from .speak import Synthesizer, read_wav_info
+
+if TYPE_CHECKING:
+    from .summarize import Chosen, Pick
 
 log = logging.getLogger("digest")
 
@@ -195,6 +200,25 @@ class ClipCache:
             return False
         return True
 
+    def locate(self, key: str) -> Path | None:
+        """The verified entry's WAV file itself, to read in place (not to change)."""
+        found = self.entries.read(key)
+        if found is None:
+            return None
+        path, _record = self.entries.paths(key)
+        try:
+            info = read_wav_info(path)
+        except SynthesisError:
+            info = None
+        if (
+            info is None
+            or info.frames == 0
+            or (info.channels, info.sample_width) != (1, 2)
+        ):
+            self.entries.discard(key, "unusable (not a 16-bit mono WAV)")
+            return None
+        return path
+
     def store(self, key: str, wav_path: Path) -> None:
         """Add a clip; a cache that cannot be written only costs a warning."""
         try:
@@ -205,6 +229,102 @@ class ClipCache:
         # The build's clips are only read after this, so the entry can share
         # the file rather than copy it.
         self.entries.write(key, data, source=wav_path)
+
+
+SUMMARIES_DIR = "summaries"
+SUMMARY_FORMAT = 1
+# The modules whose code decides a summary: a change to any of them is a new key.
+_SUMMARIZER_SOURCES = ("summarize.py", "clean.py", "nlp.py")
+
+
+@functools.cache
+def _summarizer_id() -> str:
+    digest = hashlib.sha256(f"summary-v{SUMMARY_FORMAT}".encode())
+    here = Path(__file__).parent
+    for name in _SUMMARIZER_SOURCES:
+        with contextlib.suppress(OSError):
+            digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+class SummaryCache:
+    """Summaries already made, by review text, length settings and NLTK data.
+
+    A review whose text is unchanged is not summarized again, and when every
+    review is found, NLTK is not even loaded: an edit to one review of fifty
+    costs one summary. The key covers the text, the sentence count and word
+    budget, :func:`digest.nlp.data_fingerprint` (which data, or the fallback)
+    and the summarizer's own code.
+    """
+
+    def __init__(self, folder: Path, fingerprint: str) -> None:
+        self.entries = VerifiedStore(
+            folder, ".summary", SUMMARY_FORMAT, "summary cache"
+        )
+        self.fingerprint = fingerprint
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, text: str, sentences: int, budget: int | None) -> str:
+        """The entry's key for one summary request."""
+        parts = [_summarizer_id(), self.fingerprint, sentences, budget, text]
+        blob = json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        return hashlib.sha256(blob).hexdigest()
+
+    def pick(self, make: "Callable[[], Pick]") -> "Pick":
+        """A :data:`~digest.summarize.Pick` answering from here, else ``make()``'s."""
+        made: list[Pick] = []
+
+        def pick(text: str, sentences: int, budget: int | None) -> "Chosen":
+            key = self.key(text, sentences, budget)
+            found = self._read(key)
+            if found is not None:
+                self.hits += 1
+                return found
+            if not made:
+                made.append(make())
+            chosen = made[0](text, sentences, budget)
+            self.misses += 1
+            self._write(key, chosen)
+            return chosen
+
+        return pick
+
+    def _read(self, key: str) -> "Chosen | None":
+        found = self.entries.read(key)
+        if found is None:
+            return None
+        try:
+            data = json.loads(found[1].decode("utf-8", "surrogatepass"))
+            facts = data["facts"]
+            return (
+                [str(x) for x in data["sentences"]],
+                [int(x) for x in data["paragraphs"]],
+                ReviewFacts(
+                    facts["certificate"],
+                    facts["runtime_minutes"],
+                    facts["rating"],
+                    tuple(str(x) for x in facts["lines"]),
+                ),
+            )
+        except (ValueError, KeyError, TypeError):
+            self.entries.discard(key, "damaged")
+            return None
+
+    def _write(self, key: str, chosen: "Chosen") -> None:
+        sentences, paragraphs, facts = chosen
+        data = {
+            "sentences": sentences,
+            "paragraphs": paragraphs,
+            "facts": {
+                "certificate": facts.certificate,
+                "runtime_minutes": facts.runtime_minutes,
+                "rating": facts.rating,
+                "lines": list(facts.lines),
+            },
+        }
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        self.entries.write(key, text.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(slots=True)

@@ -5,29 +5,35 @@ appear in the text (or their ``(start, end)`` offsets), lower-cased word tokens,
 stemmed content words. ``load_text_tools`` uses NLTK's real data (``punkt_tab`` and
 the ``stopwords`` corpus) when it is installed and NLTK agrees to read it, and a
 built-in fallback otherwise; ``NltkStatus`` says which and why. Nothing is read on
-import; ``download_nltk_data`` is the only function that writes files (the data).
+import, and NLTK itself (half a second of imports) only loads with the tools;
+``download_nltk_data`` is the only function that writes files (the data).
+``data_fingerprint`` describes the NLTK data on disk without loading NLTK, so
+summaries can be cached against it.
 """
 
+import hashlib
 import io
 import os
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
-
-import nltk
-from nltk.stem.porter import PorterStemmer
-from nltk.tokenize.punkt import (
-    PunktParameters,
-    PunktSentenceTokenizer,
-    load_punkt_params,
-)
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from digest.errors import MissingDependencyError
 
-__all__ = ["NltkStatus", "TextTools", "download_nltk_data", "load_text_tools"]
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+__all__ = [
+    "NltkStatus",
+    "TextTools",
+    "data_fingerprint",
+    "download_nltk_data",
+    "load_text_tools",
+]
 
 _STEM_CACHE_LIMIT = 200_000
 _PUNKT_RESOURCE = "tokenizers/punkt_tab/english/"
@@ -111,7 +117,9 @@ class _OrthoContext(dict[str, int]):
         return 0
 
 
-def _fallback_punkt() -> PunktSentenceTokenizer:
+def _fallback_punkt() -> "PunktSentenceTokenizer":
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     params = PunktParameters()
     params.abbrev_types = _AbbrevTypes(_ABBREVIATIONS)
     params.sent_starters = set(_SENT_STARTERS)
@@ -191,6 +199,8 @@ class TextTools:
 
 def _data_roots() -> list[Path]:
     """NLTK's search path, with NLTK_DATA as it is now (nltk reads it at import)."""
+    import nltk
+
     roots = [Path(entry) for entry in cast(list[str], nltk.data.path) if entry]
     env = os.environ.get("NLTK_DATA", "")
     extra = [Path(entry).expanduser() for entry in env.split(os.pathsep) if entry]
@@ -243,12 +253,17 @@ def _search_paths() -> list[str]:
     return [str(root) for root in _data_roots()]
 
 
-def _load_real_punkt() -> tuple[PunktSentenceTokenizer, Path]:
+def _load_real_punkt() -> tuple["PunktSentenceTokenizer", Path]:
+    import nltk
+    from nltk.tokenize.punkt import PunktSentenceTokenizer, load_punkt_params
+
     pointer = nltk.data.find(_PUNKT_RESOURCE, paths=_search_paths())
     return PunktSentenceTokenizer(load_punkt_params(pointer)), Path(pointer.path)
 
 
 def _load_real_stopwords() -> tuple[frozenset[str], Path]:
+    import nltk
+
     pointer = nltk.data.find(_STOPWORDS_RESOURCE, paths=_search_paths())
     # Read the file ourselves: nltk.corpus.stopwords keeps the first root it loads.
     with pointer.open(encoding="utf-8") as handle:
@@ -260,6 +275,8 @@ def _load_real_stopwords() -> tuple[frozenset[str], Path]:
 
 def load_text_tools(*, use_nltk_data: bool = True) -> TextTools:
     """Build the text tools, from NLTK's English data when usable, else the fallback."""
+    from nltk.stem.porter import PorterStemmer
+
     punkt = stopwords = None
     problems: tuple[str, ...] = ()
     if use_nltk_data:
@@ -297,6 +314,8 @@ def download_nltk_data(target: Path | None = None) -> Path:
         folder.mkdir(mode=0o755, parents=True, exist_ok=True)
     except OSError as error:
         raise MissingDependencyError(f"cannot create {folder}: {error}") from error
+    import nltk
+
     for package in ("punkt_tab", "stopwords"):
         # nltk prints errors to the stderr it saw at import, even when quiet.
         errors = io.StringIO()
@@ -318,3 +337,51 @@ def download_nltk_data(target: Path | None = None) -> Path:
             )
     _make_private(folder)
     return folder
+
+
+def default_data_roots() -> list[Path]:
+    """Where NLTK looks for data, worked out without importing NLTK.
+
+    The same list as ``nltk.data.path`` on Linux and macOS (NLTK_DATA first,
+    then the home folder, the Python prefix and the system folders); a test
+    holds the two together.
+    """
+    env = os.environ.get("NLTK_DATA", "")
+    roots = [Path(entry).expanduser() for entry in env.split(os.pathsep) if entry]
+    home = Path("~/nltk_data").expanduser()
+    if str(home) != "~/nltk_data":
+        roots.append(home)
+    prefix = Path(sys.prefix)
+    roots += [prefix / "nltk_data", prefix / "share" / "nltk_data"]
+    roots += [prefix / "lib" / "nltk_data"]
+    roots += [Path(p) for p in ("/usr/share/nltk_data", "/usr/local/share/nltk_data")]
+    roots += [Path(p) for p in ("/usr/lib/nltk_data", "/usr/local/lib/nltk_data")]
+    return roots
+
+
+def data_fingerprint(*, use_nltk_data: bool = True) -> str:
+    """A short hash of the NLTK data the tools would load (or of its absence).
+
+    Every file of punkt_tab's English model and the English stopwords under
+    each root, with its size, time and permissions (NLTK refuses files others
+    may write): a summary made with other data, or with the fallback, has
+    another fingerprint.
+    """
+    digest = hashlib.sha256(f"nltk-data-v1 {use_nltk_data}".encode())
+    if use_nltk_data:
+        for root in default_data_roots():
+            for resource in (_PUNKT_RESOURCE, _STOPWORDS_RESOURCE):
+                base = root / resource
+                files = sorted(base.rglob("*")) if base.is_dir() else [base]
+                kind, package = resource.split("/")[:2]
+                zipped = root / kind / f"{package}.zip"  # NLTK reads these too
+                for path in [base.parent, base, zipped, *files]:
+                    try:
+                        st = path.stat()
+                    except OSError:
+                        continue
+                    fact = (
+                        f"{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_mode}|{st.st_uid}"
+                    )
+                    digest.update(fact.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:32]

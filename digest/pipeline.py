@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .assemble import assemble, framing
-from .cache import CacheStats, ClipCache, default_cache_dir
+from .cache import (
+    SUMMARIES_DIR,
+    CacheStats,
+    ClipCache,
+    SummaryCache,
+    default_cache_dir,
+)
 from .config import Settings, VoiceProfile, find_profile, load_voice_profile
 from .config import profile_paths as voice_profile_paths
 from .cover import render_cover
@@ -89,28 +95,49 @@ def ingest_options(settings: Settings) -> IngestOptions:
 
 
 def summarize_paths(
-    paths: Sources, settings: Settings, tools: "TextTools | None" = None
+    paths: Sources,
+    settings: Settings,
+    tools: "TextTools | None" = None,
+    *,
+    cache: SummaryCache | None = None,
 ) -> tuple[Summary, ...]:
-    """Read and summarize every review under ``paths`` (files, folders, URLs, -)."""
+    """Read and summarize every review under ``paths`` (files, folders, URLs, -).
+
+    With a ``cache``, reviews summarized before are not summarized again; NLTK
+    then loads only if some review is new.
+    """
     # NLTK and numpy load here, not at import: an up-to-date check needs neither.
-    from .nlp import load_text_tools
-    from .summarize import summarize_all
+    from .summarize import picker, summarize_all
 
     reviews = ingest(paths, ingest_options(settings))
-    tools = tools or load_text_tools(use_nltk_data=settings.use_nltk_data)
-    if tools.status.problems:
-        log.info(
-            "NLTK data not usable (%s); using the built-in fallback",
-            "; ".join(tools.status.problems),
-        )
+
+    def make_tools() -> "TextTools":
+        from .nlp import load_text_tools
+
+        made = tools or load_text_tools(use_nltk_data=settings.use_nltk_data)
+        if made.status.problems:
+            log.info(
+                "NLTK data not usable (%s); using the built-in fallback",
+                "; ".join(made.status.problems),
+            )
+        return made
+
+    pick = (
+        cache.pick(lambda: picker(make_tools()))
+        if cache is not None
+        else picker(make_tools())
+    )
     summaries = summarize_all(
         reviews,
-        tools,
+        None,
         sentences=settings.sentences,
         seconds=settings.seconds,
         episode_seconds=settings.episode_seconds,
         wpm=settings.narrator.rate,
+        pick=pick,
     )
+    if cache is not None and cache.hits:
+        log.info("summaries: %d from the cache, %d made", cache.hits, cache.misses)
     for summary in summaries:
         if not summary.sentences:
             log.warning("%s: no sentences to read, skipped", summary.review.source)
@@ -244,7 +271,14 @@ def _build(
     if settings.music is not None:
         check_music(ffmpeg, settings.music)
     bar.stage("summarize")
-    ingested = summarize_paths(paths, settings)
+    folder = settings.cache_dir or default_cache_dir(settings.output)
+    summary_cache = None
+    if settings.use_cache:
+        from .nlp import data_fingerprint
+
+        fingerprint = data_fingerprint(use_nltk_data=settings.use_nltk_data)
+        summary_cache = SummaryCache(folder / SUMMARIES_DIR, fingerprint)
+    ingested = summarize_paths(paths, settings, cache=summary_cache)
     summaries = _spoken(ingested)
     lap("summarize")
     languages = narrators_for(
@@ -261,7 +295,6 @@ def _build(
     if done is not None:
         write_manifest(inputs, done, files, sources)  # record the sources hash
         return _already(done, settings, engines, timings, lap, bar, script, summaries)
-    folder = settings.cache_dir or default_cache_dir(settings.output)
     cache = ClipCache(folder) if settings.use_cache else None
     try:
         with tempfile.TemporaryDirectory(prefix="digest-") as tmp:

@@ -23,18 +23,28 @@ states on lines of their own.
 Deterministic: the same text always gives the same summary. Writes nothing.
 """
 
+from __future__ import annotations
+
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from .clean import clean_review, is_fact_line, read_facts
 from .models import Review, ReviewFacts, Summary
-from .nlp import TextTools, load_text_tools
+
+if TYPE_CHECKING:
+    from .nlp import TextTools
+
+# What a summary is made of: the chosen sentences, their paragraph numbers and
+# the facts, for (text, most sentences, word budget or None).
+Chosen = tuple[list[str], list[int], ReviewFacts]
+Pick = Callable[[str, int, "int | None"], Chosen]
 
 DEFAULT_SENTENCES = 4
 DEFAULT_WPM = 160
@@ -395,18 +405,23 @@ def summarize_text(
     text: str, sentences: int = DEFAULT_SENTENCES, *, tools: TextTools | None = None
 ) -> list[str]:
     """The ``sentences`` best sentences of ``text``, verbatim, in document order."""
-    chosen, _, _ = choose(text, tools or load_text_tools(), sentences=sentences)
+    if tools is None:
+        from .nlp import load_text_tools
+
+        tools = load_text_tools()
+    chosen, _, _ = choose(text, tools, sentences=sentences)
     return chosen
 
 
 def summarize_all(
     reviews: Sequence[Review],
-    tools: TextTools,
+    tools: TextTools | None,
     *,
     sentences: int = DEFAULT_SENTENCES,
     seconds: float | None = None,
     episode_seconds: float | None = None,
     wpm: float = DEFAULT_WPM,
+    pick: Pick | None = None,
 ) -> tuple[Summary, ...]:
     """Summarize every review; ``episode_seconds`` is shared across them.
 
@@ -414,37 +429,45 @@ def summarize_all(
     The episode budget (summary reading time only, not announcements) is shared
     out by water-filling: reviews whose summaries need less than an equal share
     leave the rest to the others. Results are in the order of ``reviews``.
+    ``pick`` (say, one that remembers earlier results) replaces :func:`choose`
+    with ``tools``.
     """
+    if pick is None:
+        if tools is None:
+            raise TypeError("summarize_all needs tools or pick")
+        pick = picker(tools)
+    chooser = pick
+
+    def one(review: Review, budget: int | None) -> Summary:
+        chosen, paragraphs, facts = chooser(review.text, sentences, budget)
+        return Summary(review, tuple(chosen), facts, tuple(paragraphs))
+
+    per_review = words_for_seconds(seconds, wpm) if seconds is not None else None
+    full = [one(r, per_review) for r in reviews]
     if episode_seconds is None or not reviews:
-        return tuple(
-            summarize(r, sentences, tools, seconds=seconds, wpm=wpm) for r in reviews
-        )
-    full = [summarize(r, sentences, tools, seconds=seconds, wpm=wpm) for r in reviews]
+        return tuple(full)
     need = [_spoken_words(s) for s in full]
     left = words_for_seconds(episode_seconds, wpm)
     out: list[Summary | None] = [None] * len(reviews)
     order = sorted(range(len(reviews)), key=lambda i: (need[i], i))
     for rank, i in enumerate(order):
         share = left // (len(order) - rank)
-        if need[i] <= share:
-            out[i] = full[i]
-        else:
-            out[i] = _summarize_words(reviews[i], sentences, tools, max(1, share))
+        out[i] = full[i] if need[i] <= share else one(reviews[i], max(1, share))
         left -= _spoken_words(out[i])
     return tuple(s for s in out if s is not None)
 
 
+def picker(tools: TextTools) -> Pick:
+    """:func:`choose` with ``tools``, as a :data:`Pick`."""
+
+    def pick(text: str, sentences: int, budget_words: int | None) -> Chosen:
+        return choose(text, tools, sentences=sentences, budget_words=budget_words)
+
+    return pick
+
+
 def _spoken_words(summary: Summary | None) -> int:
     return sum(len(s.split()) for s in summary.sentences) if summary else 0
-
-
-def _summarize_words(
-    review: Review, sentences: int, tools: TextTools, budget_words: int
-) -> Summary:
-    chosen, paragraphs, facts = choose(
-        review.text, tools, sentences=sentences, budget_words=budget_words
-    )
-    return Summary(review, tuple(chosen), facts, tuple(paragraphs))
 
 
 def summarize(

@@ -7,7 +7,7 @@ In: the lines to speak, their voice profiles, a clip cache and a
 
 How the work is cut, and why:
 
-* Lines found in the cache are copied in the main process; only the rest is sent.
+* Lines found in the cache are read from it in place; only the rest is sent.
 * The rest is cut into :class:`Batch` es of consecutive lines, about
   :data:`BATCH_SECONDS` of speech each. The cut depends only on the lines, never
   on ``--jobs``: espeak-ng's pitch flutter carries state from one utterance to
@@ -301,7 +301,7 @@ def iter_clips(
 ) -> Iterator[tuple[int, Clip]]:
     """Every line's clip as soon as it exists, as (line index, clip), in any order.
 
-    Cached clips come first, copied in this process; the rest are made by the
+    Cached clips come first, read in place from the cache; the rest are made by the
     pool's workers and yielded batch by batch as the batches finish, so the
     caller can stitch and encode while later batches are still being spoken.
     ``nearby``, an unused engine of this process, speaks the rest itself when
@@ -337,8 +337,9 @@ def iter_clips(
         done += len(members[keys[index]])
 
     for key, (index, *_rest) in members.items():
-        path = workdir / clip_name(index)
-        if cache is not None and cache.fetch(key, path):
+        # A cached clip is read where it is: the build only reads clips.
+        path = cache.locate(key) if cache is not None else None
+        if path is not None:
             info = read_wav_info(path)
             stats.hits += 1
             yield from share(

@@ -183,3 +183,65 @@ def test_cache_folder_settings(tmp_path: Path) -> None:
     flags = {"cache_dir": tmp_path / "flag"}
     assert build_settings(flags, env=env).cache_dir == tmp_path / "flag"
     assert build_settings({"use_cache": False}, env={}).use_cache is False
+
+
+# --- the summary cache ------------------------------------------------------------
+
+REVIEW_TEXT = (
+    "The harbour scenes are the best thing in it. The second act drags. "
+    "Its lead is patient and warm. The ending lands with real force."
+)
+
+
+def _counting_pick(calls: list[str]):
+    from digest.models import ReviewFacts
+
+    def pick(text: str, sentences: int, budget: int | None):
+        calls.append(text)
+        chosen = text.split(". ")[:sentences]
+        return chosen, list(range(len(chosen))), ReviewFacts(rating="4/5", lines=("x",))
+
+    return pick
+
+
+def test_summaries_are_made_once_and_tools_load_only_for_a_miss(tmp_path: Path) -> None:
+    from digest.cache import SummaryCache
+
+    calls: list[str] = []
+    loads: list[int] = []
+
+    def make():
+        loads.append(1)
+        return _counting_pick(calls)
+
+    first = SummaryCache(tmp_path / "s", "data-a").pick(make)
+    made = first(REVIEW_TEXT, 2, None)
+    assert first(REVIEW_TEXT, 2, None) == made
+    assert (len(calls), len(loads)) == (1, 1)
+    again = SummaryCache(tmp_path / "s", "data-a")
+    assert again.pick(make)(REVIEW_TEXT, 2, None) == made
+    assert (len(calls), len(loads), again.hits, again.misses) == (1, 1, 1, 0)
+    # Anything that could change the summary is part of the key.
+    for other in (
+        SummaryCache(tmp_path / "s", "data-b").pick(make)(REVIEW_TEXT, 2, None),
+        SummaryCache(tmp_path / "s", "data-a").pick(make)(REVIEW_TEXT, 3, None),
+        SummaryCache(tmp_path / "s", "data-a").pick(make)(REVIEW_TEXT, 2, 12),
+        SummaryCache(tmp_path / "s", "data-a").pick(make)(
+            REVIEW_TEXT + " Yes.", 2, None
+        ),
+    ):
+        assert other is not None
+    assert len(calls) == 5
+
+
+def test_a_damaged_summary_is_made_again(tmp_path: Path) -> None:
+    from digest.cache import SummaryCache
+
+    calls: list[str] = []
+    cache = SummaryCache(tmp_path / "s", "data-a")
+    made = cache.pick(lambda: _counting_pick(calls))(REVIEW_TEXT, 2, None)
+    (entry,) = (tmp_path / "s").rglob("*.summary")
+    entry.write_text('{"sentences": ["forged"]}')
+    again = SummaryCache(tmp_path / "s", "data-a")
+    assert again.pick(lambda: _counting_pick(calls))(REVIEW_TEXT, 2, None) == made
+    assert (len(calls), again.misses) == (2, 1)

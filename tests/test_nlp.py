@@ -353,3 +353,59 @@ def test_download_error_is_wrapped(
     monkeypatch.setattr(nltk, "download", refused)
     with pytest.raises(MissingDependencyError, match="no validated address$"):
         download_nltk_data(tmp_path)
+
+
+# --- the data fingerprint (for the summary cache) ---------------------------------
+
+
+def test_default_roots_match_nltks_search_path(
+    no_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.nlp import default_data_roots
+
+    # nltk reads NLTK_DATA at import; compare with the defaults it builds then.
+    monkeypatch.delenv("NLTK_DATA", raising=False)
+    code = "import nltk; print('\\n'.join(nltk.data.path))"
+    env = {k: v for k, v in os.environ.items() if k != "NLTK_DATA"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.split()
+    assert [str(p) for p in default_data_roots()] == out
+
+
+def test_fingerprint_tells_data_from_fallback(
+    real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.nlp import data_fingerprint
+
+    with_data = data_fingerprint()
+    assert data_fingerprint() == with_data
+    assert data_fingerprint(use_nltk_data=False) != with_data
+    empty = tmp_path / "empty-root"
+    empty.mkdir()
+    monkeypatch.setenv("NLTK_DATA", str(empty))
+    assert data_fingerprint() != with_data
+
+
+def test_fingerprint_changes_when_data_becomes_unusable(real_data: Path) -> None:
+    from digest.nlp import data_fingerprint
+
+    before = data_fingerprint()
+    stopwords = real_data / "corpora" / "stopwords" / "english"
+    stopwords.chmod(stopwords.stat().st_mode | stat.S_IWOTH)  # NLTK refuses it now
+    assert data_fingerprint() != before
+
+
+def test_importing_the_text_tools_does_not_load_nltk() -> None:
+    code = (
+        "import sys, digest.nlp, digest.summarize, digest.cache; "
+        "print(any(m == 'nltk' or m.startswith('nltk.') for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
