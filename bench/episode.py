@@ -310,7 +310,7 @@ def fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, float]:
 
 def machine() -> str:
     """CPU, cores, RAM, Python, ffmpeg, espeak-ng: one line."""
-    from digest.deps import find_ffmpeg
+    from digest.media.engines import find_ffmpeg
 
     cpu = platform.machine()
     meminfo = ""
@@ -653,7 +653,7 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.quick:
         args.no_two_hour = True
 
-    from digest.deps import find_ffmpeg
+    from digest.media.engines import find_ffmpeg
 
     digest = tuple(digest_command())
     builder = Builder(digest, args.jobs if jobs_supported(digest) else None)

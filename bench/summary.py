@@ -67,7 +67,7 @@ def set_sizes(data: Path) -> dict[str, int]:
 
 def punkt_splitter() -> Callable[[str], list[tuple[str, bool]]]:
     """The shared split: real Punkt English model per line; flags line openers."""
-    from digest.nlp import load_text_tools
+    from digest.summarize.nlp import load_text_tools
 
     tools = load_text_tools(use_nltk_data=True)
     if tools.status.problems:
@@ -109,8 +109,8 @@ def lead(doc: Doc, k: int) -> list[int]:
 
 
 def digest_method() -> Method:
-    from digest.nlp import load_text_tools
-    from digest.summarize import select_sentences
+    from digest.summarize.nlp import load_text_tools
+    from digest.summarize.rank import select_sentences
 
     tools = load_text_tools(use_nltk_data=True)
 

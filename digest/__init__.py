@@ -25,7 +25,7 @@ _WHERE = {
     "BuildResult": "pipeline",
     "build_episode": "pipeline",
     "summarize_paths": "pipeline",
-    "summarize_text": "summarize",
+    "summarize_text": "summarize.rank",
 }
 
 __all__ = [
@@ -46,11 +46,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .config import Settings, VoiceProfile, build_settings
-    from .errors import DigestError, ExitCode
-    from .models import Episode, Review, Script, Summary
-    from .pipeline import BuildResult, build_episode, summarize_paths
-    from .summarize import summarize_text
+    from digest.config import Settings, VoiceProfile, build_settings
+    from digest.errors import DigestError, ExitCode
+    from digest.models import Episode, Review, Script, Summary
+    from digest.pipeline import BuildResult, build_episode, summarize_paths
+    from digest.summarize.rank import summarize_text
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ CLI (typer, rich and every stage) would cost each worker a third of a second.
 
 def main() -> None:
     """Run the CLI."""
-    from .cli import run
+    from digest.cli import run
 
     run()
 

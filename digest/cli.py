@@ -16,13 +16,10 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__
-from .config import Settings, build_settings
-from .errors import DigestError, ExitCode, MissingDependencyError, UsageError
-from .feed import write_feed
-from .lock import output_lock
-from .models import Summary
-from .pipeline import (
+from digest.config import Settings, build_settings
+from digest.errors import DigestError, ExitCode, MissingDependencyError, UsageError
+from digest.models import Summary
+from digest.pipeline import (
     Plan,
     build_episode,
     channel_for,
@@ -31,7 +28,11 @@ from .pipeline import (
     preview_voice,
     summarize_paths,
 )
-from .progress import make_progress, routed_logs
+from digest.publish.feed import write_feed
+from digest.run.progress import make_progress, routed_logs
+from digest.store.lock import output_lock
+
+from . import __version__
 
 app = typer.Typer(
     name="digest",
@@ -431,7 +432,7 @@ def summarize(
 def doctor() -> None:
     """Report the speech engine, voices, ffmpeg and NLTK data in use."""
     with _reported():
-        from .doctor import run_doctor  # loads NLTK: only for this command
+        from digest.doctor import run_doctor  # loads NLTK: only for this command
 
         report = run_doctor(_settings())
         for line in report.lines:
@@ -564,7 +565,7 @@ def download_data(
 ) -> None:
     """Download NLTK punkt_tab and stopwords (the one command that goes online)."""
     with _reported():
-        from .nlp import download_nltk_data
+        from digest.summarize.nlp import download_nltk_data
 
         folder = download_nltk_data(target)
         typer.echo(f"NLTK data installed in {folder}")

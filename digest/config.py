@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from .errors import ConfigError
+from digest.errors import ConfigError
 
 DEFAULT_VOICES_DIR = Path("voices")
 TEMPLATES_FILE = "templates.toml"

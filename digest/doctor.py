@@ -6,11 +6,11 @@ engine to list its voices, runs ``ffmpeg -version``; writes nothing.
 
 from dataclasses import dataclass
 
-from .config import Settings
-from .deps import find_ffmpeg, prepare_espeak
-from .errors import DigestError
-from .nlp import load_text_tools
-from .speak import Pyttsx3Synthesizer
+from digest.config import Settings
+from digest.errors import DigestError
+from digest.media.engines import find_ffmpeg, prepare_espeak
+from digest.speak.espeak import Pyttsx3Synthesizer
+from digest.summarize.nlp import load_text_tools
 
 
 @dataclass(frozen=True, slots=True)

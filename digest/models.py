@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from .config import VoiceProfile
+from digest.config import VoiceProfile
 
 
 @dataclass(frozen=True, slots=True)

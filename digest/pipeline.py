@@ -17,33 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .assemble import assemble, framing
-from .cache import (
-    SUMMARIES_DIR,
-    CacheStats,
-    ClipCache,
-    SummaryCache,
-    default_cache_dir,
-)
-from .config import Settings, VoiceProfile, find_profile, load_voice_profile
-from .config import profile_paths as voice_profile_paths
-from .cover import render_cover
-from .deps import Engines, find_ffmpeg, preflight, prepare_espeak
-from .errors import DigestError, InputError, OutputError, UsageError
-from .feed import Channel, write_feed
-from .ingest import ingest
-from .languages import narrators_for, needs_engine_voices
-from .lock import output_lock
-from .manifest import (
-    input_hash,
-    output_files,
-    sources_hash,
-    up_to_date_episode,
-    write_manifest,
-)
-from .models import Episode, Line, LineKind, Script, Summary
-from .progress import NullProgress, Progress
-from .publish import (
+from digest.config import Settings, VoiceProfile, find_profile, load_voice_profile
+from digest.config import profile_paths as voice_profile_paths
+from digest.encode.units import UNITS_DIR, UnitCache, release_large_blocks
+from digest.errors import DigestError, InputError, OutputError, UsageError
+from digest.ingest.options import IngestOptions
+from digest.ingest.reader import ingest
+from digest.media.engines import Engines, find_ffmpeg, preflight, prepare_espeak
+from digest.models import Episode, Line, LineKind, Script, Summary
+from digest.publish.cover import render_cover
+from digest.publish.episode import (
     CoverArt,
     check_music,
     cover_from_bytes,
@@ -51,20 +34,37 @@ from .publish import (
     publish,
     read_cover,
 )
-from .script import (
+from digest.publish.feed import Channel, write_feed
+from digest.publish.sidecars import write_sidecars
+from digest.run.overlap import assemble, framing
+from digest.run.progress import NullProgress, Progress
+from digest.script import (
     Timeline,
     estimate_timeline,
     script_voices,
     speech_text,
     write_script,
 )
-from .sidecars import write_sidecars
-from .sources.options import IngestOptions
-from .speak import EngineVoice, Pyttsx3Synthesizer, Synthesizer
-from .units import UNITS_DIR, UnitCache, release_large_blocks
+from digest.speak.espeak import EngineVoice, Pyttsx3Synthesizer, Synthesizer
+from digest.speak.narrators import narrators_for, needs_engine_voices
+from digest.store.cache import (
+    SUMMARIES_DIR,
+    CacheStats,
+    ClipCache,
+    SummaryCache,
+    default_cache_dir,
+)
+from digest.store.lock import output_lock
+from digest.store.manifest import (
+    input_hash,
+    output_files,
+    sources_hash,
+    up_to_date_episode,
+    write_manifest,
+)
 
 if TYPE_CHECKING:
-    from .nlp import TextTools
+    from digest.summarize.nlp import TextTools
 
 log = logging.getLogger("digest")
 
@@ -107,12 +107,12 @@ def summarize_paths(
     then loads only if some review is new.
     """
     # NLTK and numpy load here, not at import: an up-to-date check needs neither.
-    from .summarize import picker, summarize_all
+    from digest.summarize.rank import picker, summarize_all
 
     reviews = ingest(paths, ingest_options(settings))
 
     def make_tools() -> "TextTools":
-        from .nlp import load_text_tools
+        from digest.summarize.nlp import load_text_tools
 
         made = tools or load_text_tools(use_nltk_data=settings.use_nltk_data)
         if made.status.problems:
@@ -185,7 +185,7 @@ def build_episode(
 ) -> BuildResult:
     """Build the episode MP3 at ``settings.output`` from the reviews under ``paths``.
 
-    Builds into one folder take turns (:func:`digest.lock.output_lock`); the
+    Builds into one folder take turns (:func:`digest.store.lock.output_lock`); the
     one holding the lock first clears temporary files a killed build left.
     """
     folder = settings.output.parent
@@ -238,7 +238,7 @@ def _build(
     disk, nothing is synthesized or encoded (``up_to_date``); ``force`` rebuilds.
 
     With the real engine (no ``synthesizer`` given) uncached lines are spoken by
-    worker processes (:mod:`digest.workers`); a given synthesizer runs in this
+    worker processes (:mod:`digest.run.workers`); a given synthesizer runs in this
     process, one line after another.
     """
     bar = progress or NullProgress()
@@ -274,7 +274,7 @@ def _build(
     folder = settings.cache_dir or default_cache_dir(settings.output)
     summary_cache = None
     if settings.use_cache:
-        from .nlp import data_fingerprint
+        from digest.summarize.nlp import data_fingerprint
 
         fingerprint = data_fingerprint(use_nltk_data=settings.use_nltk_data)
         summary_cache = SummaryCache(folder / SUMMARIES_DIR, fingerprint)

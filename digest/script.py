@@ -7,7 +7,7 @@ speaks, what (prepared for speech) and how long the silence after it is; and, fo
 minute. Writes nothing and needs no engine.
 
 A review in another language is read by the narrator profile given for that
-language (see :mod:`digest.languages`); the host always announces it. The script
+language (see :mod:`digest.speak.narrators`); the host always announces it. The script
 carries those extra profiles, and :func:`script_voices` finds any line's profile.
 """
 
@@ -16,8 +16,8 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .config import Settings, Templates, VoiceProfile
-from .models import Line, LineKind, Script, Segment, Summary
+from digest.config import Settings, Templates, VoiceProfile
+from digest.models import Line, LineKind, Script, Segment, Summary
 
 HOST = "host"
 NARRATOR = "narrator"
@@ -340,7 +340,7 @@ def write_script(
     """Lay out the episode: intro, one segment per review, outro.
 
     ``narrators`` maps a review language (``Review.language``) to the profile
-    that reads its summary (:func:`digest.languages.narrators_for`); other
+    that reads its summary (:func:`digest.speak.narrators.narrators_for`); other
     reviews are read by the settings' narrator.
     """
     narrators = narrators or {}

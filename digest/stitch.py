@@ -23,8 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .errors import SynthesisError
-from .models import Chapter, Clip, Cue, Mix, Segment
+from digest.errors import SynthesisError
+from digest.models import Chapter, Clip, Cue, Mix, Segment
 
 FADE_MS = 6
 LEAD_IN_MS = 250

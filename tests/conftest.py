@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from digest.config import VoiceProfile
-from digest.deps import find_ffmpeg
+from digest.media.engines import find_ffmpeg
 from digest.models import Clip, Line
-from digest.speak import expected_seconds
+from digest.speak.espeak import expected_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

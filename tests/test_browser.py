@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from digest.sidecars import write_sidecars
+from digest.publish.sidecars import write_sidecars
 from tests.conftest import decoded_seconds
 from tests.golden import load_case
 from tests.test_feed import make_mp3

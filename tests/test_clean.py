@@ -2,7 +2,7 @@
 
 import pytest
 
-from digest.clean import clean_review, is_fact_line, read_facts
+from digest.summarize.clean import clean_review, is_fact_line, read_facts
 
 # A review laid out the way news sites print them; every line written for this test.
 PAGE = """\

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageStat
 
-from digest.cover import (
+from digest.errors import InputError, UsageError
+from digest.publish.cover import (
     MAX_SIZE,
     MIN_SIZE,
     load_cover,
@@ -15,7 +16,6 @@ from digest.cover import (
     render_cover,
     wrap_text,
 )
-from digest.errors import InputError, UsageError
 
 
 def _open(path: Path) -> Image.Image:

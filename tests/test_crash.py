@@ -23,10 +23,10 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from digest.cache import ClipCache
-from digest.deps import find_ffmpeg
-from digest.feed import read_episodes
-from digest.manifest import manifest_path
+from digest.media.engines import find_ffmpeg
+from digest.publish.feed import read_episodes
+from digest.store.cache import ClipCache
+from digest.store.manifest import manifest_path
 
 from .conftest import REPO
 

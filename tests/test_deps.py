@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.deps import ESPEAK_SONAME, find_ffmpeg
 from digest.errors import MissingDependencyError
+from digest.media.engines import ESPEAK_SONAME, find_ffmpeg
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -65,8 +65,8 @@ def test_bundled_espeak_loads_and_speaks_in_a_fresh_process(tmp_path: Path) -> N
     out = tmp_path / "hi.wav"
     proc = _run(
         "from pathlib import Path\n"
-        "from digest.deps import prepare_espeak\n"
-        "from digest.speak import Pyttsx3Synthesizer\n"
+        "from digest.media.engines import prepare_espeak\n"
+        "from digest.speak.espeak import Pyttsx3Synthesizer\n"
         "from digest.config import VoiceProfile\n"
         "from digest.models import Line, LineKind\n"
         "info = prepare_espeak('bundled')\n"
@@ -85,7 +85,7 @@ def test_system_espeak_required_but_absent() -> None:
     if _run(f"import ctypes; ctypes.CDLL({ESPEAK_SONAME!r})").returncode == 0:
         pytest.skip("this machine has a system libespeak-ng")
     proc = _run(
-        "from digest.deps import prepare_espeak\n"
+        "from digest.media.engines import prepare_espeak\n"
         "from digest.errors import MissingDependencyError\n"
         "try:\n    prepare_espeak('system')\n"
         "except MissingDependencyError as e:\n    print(e)\n"

@@ -16,7 +16,7 @@ import pytest
 from mutagen.id3 import ID3
 
 from digest.config import Settings, build_settings
-from digest.deps import find_ffmpeg
+from digest.media.engines import find_ffmpeg
 from digest.models import Cue
 from digest.pipeline import BuildResult, build_episode, plan_episode
 from digest.stitch import LEAD_IN_MS, MUSIC_LEAD_MS

@@ -13,7 +13,7 @@ from mutagen.id3 import ID3, PictureType
 from digest.config import Settings
 from digest.errors import ExitCode, InputError
 from digest.models import Chapter, Cue, Mix, Review, Summary
-from digest.publish import (
+from digest.publish.episode import (
     CoverArt,
     cover_from_bytes,
     describe,
@@ -201,7 +201,7 @@ def test_more_than_255_chapters_nest_their_tables(tmp_path: Path) -> None:
     from mutagen.id3 import ID3
 
     from digest.models import Chapter
-    from digest.publish import add_chapters
+    from digest.publish.episode import add_chapters
 
     chapters = [Chapter(f"Review {i}", i * 1000, i * 1000 + 900) for i in range(600)]
     tags = ID3()

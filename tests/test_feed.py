@@ -12,9 +12,11 @@ import feedparser
 import pytest
 from mutagen.id3 import COMM, ID3, TALB, TDRC, TIT2, TPE1
 
-from digest.deps import find_ffmpeg
 from digest.errors import InputError, OutputError
-from digest.feed import (
+from digest.media.engines import find_ffmpeg
+from digest.models import Chapter
+from digest.publish.episode import add_chapters
+from digest.publish.feed import (
     DESCRIPTION_LIMIT,
     NS_ITUNES,
     NS_PODCAST,
@@ -25,9 +27,7 @@ from digest.feed import (
     read_episode,
     write_feed,
 )
-from digest.models import Chapter
-from digest.publish import add_chapters
-from digest.sidecars import write_sidecars
+from digest.publish.sidecars import write_sidecars
 from tests.golden import load_case
 
 BASE = "https://pod.example.com/digest/"

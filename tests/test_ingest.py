@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest.errors import InputError
-from digest.ingest import (
+from digest.ingest.reader import (
     MAX_TITLE_CHARS,
     collect_paths,
     decode_text,
@@ -556,9 +556,9 @@ def test_a_huge_collection_is_cut_to_the_review_cap(
 ) -> None:
     import json
 
-    import digest.ingest
+    import digest.ingest.reader
 
-    monkeypatch.setattr(digest.ingest, "MAX_REVIEWS", 3)
+    monkeypatch.setattr(digest.ingest.reader, "MAX_REVIEWS", 3)
     records = [
         {"title": f"R{i}", "text": f"Review number {i} of a film."} for i in range(9)
     ]

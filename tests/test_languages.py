@@ -6,15 +6,15 @@ from pathlib import Path
 import pytest
 
 from digest.config import Pauses, VoiceProfile
-from digest.languages import (
+from digest.models import Review, Summary
+from digest.speak.espeak import EngineVoice
+from digest.speak.narrators import (
     derive_narrator,
     find_engine_voice,
     language_name,
     narrators_for,
     needs_engine_voices,
 )
-from digest.models import Review, Summary
-from digest.speak import EngineVoice
 
 # A slice of espeak-ng 1.52's list, as Pyttsx3Synthesizer.engine_voices() gives it.
 VOICES = (
@@ -207,9 +207,9 @@ def test_an_empty_engine_list_warns_for_each_foreign_review() -> None:
 
 @pytest.mark.integration
 def test_real_engine_has_voices_for_common_languages(tmp_path: Path) -> None:
-    from digest.deps import prepare_espeak
+    from digest.media.engines import prepare_espeak
     from digest.models import Line, LineKind
-    from digest.speak import Pyttsx3Synthesizer
+    from digest.speak.espeak import Pyttsx3Synthesizer
 
     prepare_espeak()
     synth = Pyttsx3Synthesizer()

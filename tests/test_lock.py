@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ExitCode, OutputError
-from digest.feed import read_episodes
-from digest.lock import holder_pid, lock_path, output_lock
+from digest.publish.feed import read_episodes
+from digest.store.lock import holder_pid, lock_path, output_lock
 
 from .conftest import EXAMPLES, REPO
 from .test_crash import check_episode, digest_env
@@ -23,7 +23,7 @@ from .test_crash import check_episode, digest_env
 HOLDER = """
 import sys
 from pathlib import Path
-from digest.lock import output_lock
+from digest.store.lock import output_lock
 
 with output_lock(Path(sys.argv[1])):
     print("held", flush=True)

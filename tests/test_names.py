@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.names import DEFAULT_MAX_LENGTH, safe_filename
+from tests.names import DEFAULT_MAX_LENGTH, safe_filename
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 RESERVED = {"con", "prn", "aux", "nul"} | {

@@ -1,4 +1,4 @@
-"""Tests for digest.nlp: real NLTK data, the built-in fallback, and their agreement."""
+"""Tests for digest.summarize.nlp: real NLTK data, the fallback, their agreement."""
 
 import json
 import os
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.errors import MissingDependencyError
-from digest.nlp import TextTools, download_nltk_data, load_text_tools
+from digest.summarize.nlp import TextTools, download_nltk_data, load_text_tools
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SHARED_DATA = SHARED / "nltk_data"
@@ -144,7 +144,7 @@ def test_import_does_nothing() -> None:
         "sys.modules['digest'] = pkg\n"
         "def boom(*a, **k): raise SystemExit('lookup at import')\n"
         "nltk.data.find = nltk.data.load = nltk.download = boom\n"
-        "import digest.nlp\n"
+        "import digest.summarize.nlp\n"
     )
     result = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
@@ -361,7 +361,7 @@ def test_download_error_is_wrapped(
 def test_default_roots_match_nltks_search_path(
     no_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from digest.nlp import default_data_roots
+    from digest.summarize.nlp import default_data_roots
 
     # nltk reads NLTK_DATA at import; compare with the defaults it builds then.
     monkeypatch.delenv("NLTK_DATA", raising=False)
@@ -380,7 +380,7 @@ def test_default_roots_match_nltks_search_path(
 def test_fingerprint_tells_data_from_fallback(
     real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from digest.nlp import data_fingerprint
+    from digest.summarize.nlp import data_fingerprint
 
     with_data = data_fingerprint()
     assert data_fingerprint() == with_data
@@ -392,7 +392,7 @@ def test_fingerprint_tells_data_from_fallback(
 
 
 def test_fingerprint_changes_when_data_becomes_unusable(real_data: Path) -> None:
-    from digest.nlp import data_fingerprint
+    from digest.summarize.nlp import data_fingerprint
 
     before = data_fingerprint()
     stopwords = real_data / "corpora" / "stopwords" / "english"
@@ -402,7 +402,7 @@ def test_fingerprint_changes_when_data_becomes_unusable(real_data: Path) -> None
 
 def test_importing_the_text_tools_does_not_load_nltk() -> None:
     code = (
-        "import sys, digest.nlp, digest.summarize, digest.cache; "
+        "import sys, digest.summarize.nlp, digest.summarize.rank, digest.store.cache; "
         "print(any(m == 'nltk' or m.startswith('nltk.') for m in sys.modules))"
     )
     out = subprocess.run(

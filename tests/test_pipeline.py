@@ -8,8 +8,8 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
 from digest.config import build_settings
-from digest.deps import Engines, FfmpegInfo, preflight
 from digest.errors import EncodeError
+from digest.media.engines import Engines, FfmpegInfo, preflight
 from digest.models import LineKind
 from digest.pipeline import build_episode
 

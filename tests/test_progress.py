@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from digest.errors import UsageError
-from digest.progress import (
+from digest.run.progress import (
     LogProgress,
     NullProgress,
     Progress,
@@ -328,7 +328,7 @@ def test_closed_stream_is_not_a_terminal() -> None:
 
 def test_import_creates_nothing() -> None:
     code = (
-        "import sys, digest.progress; "
+        "import sys, digest.run.progress; "
         "print(any(m.startswith('rich') for m in sys.modules))"
     )
     proc = subprocess.run(

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from digest import assemble, pipeline
+from digest import pipeline
 from digest.config import Settings, build_settings
-from digest.deps import Engines, EspeakInfo, FfmpegInfo
+from digest.media.engines import Engines, EspeakInfo, FfmpegInfo
 from digest.models import Episode, LineKind, Mix
 from digest.pipeline import BuildResult, build_episode
+from digest.run import overlap as assemble
 
 from .conftest import EXAMPLES, REPO, FakeSynthesizer
 

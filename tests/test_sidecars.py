@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from digest.errors import OutputError
 from digest.models import Cue
-from digest.sidecars import (
+from digest.publish.sidecars import (
     Sidecars,
     md_escape,
     render_vtt,

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ExitCode, InputError, UsageError
-from digest.ingest import (
+from digest.ingest.encoding import decode_text
+from digest.ingest.fields import as_date, as_language, as_rating, as_text
+from digest.ingest.language import detect_language
+from digest.ingest.reader import (
     MAX_REVIEW_CHARS,
     MAX_TEXT_BYTES,
     IngestOptions,
@@ -20,9 +23,6 @@ from digest.ingest import (
     read_reviews,
 )
 from digest.models import Review
-from digest.sources.encoding import decode_text
-from digest.sources.fields import as_date, as_language, as_rating, as_text
-from digest.sources.language import detect_language
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
 
@@ -564,7 +564,7 @@ def test_language_detection_is_skipped_when_its_model_cannot_load(
 
     from py3langid.langid import LanguageIdentifier
 
-    from digest.sources import language
+    from digest.ingest import language
 
     def full_disk(*args: object, **kwargs: object) -> object:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -586,7 +586,7 @@ def test_language_detection_is_skipped_when_its_model_cannot_load(
 def test_plain_english_is_recognised_without_the_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from digest.sources import language
+    from digest.ingest import language
 
     def no_model() -> None:
         raise AssertionError("the model was loaded for plain English")
@@ -624,6 +624,6 @@ def test_plain_english_is_recognised_without_the_model(
     ],
 )
 def test_other_text_is_left_to_the_model(text: str) -> None:
-    from digest.sources.language import clearly_english
+    from digest.ingest.language import clearly_english
 
     assert not clearly_english(text)

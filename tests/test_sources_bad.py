@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest.errors import InputError
-from digest.ingest import ingest
+from digest.ingest.reader import ingest
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
 GOOD = "# Good One\n\nA perfectly ordinary review of a perfectly ordinary film."

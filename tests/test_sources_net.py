@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ExitCode, InputError, NetworkError
-from digest.ingest import IngestOptions, ingest
+from digest.ingest.reader import IngestOptions, ingest
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
 TEXT = (

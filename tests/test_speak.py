@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import pytest
 
 from digest.config import VoiceProfile
-from digest.deps import prepare_espeak
 from digest.errors import ConfigError, SynthesisError
+from digest.media.engines import prepare_espeak
 from digest.models import Line, LineKind
-from digest.speak import (
+from digest.speak.espeak import (
     Pyttsx3Synthesizer,
     WavInfo,
     _plausible,

@@ -14,7 +14,7 @@ from digest.config import Settings, build_settings
 from digest.errors import SynthesisError
 from digest.models import Clip, Line, LineKind, Mix, Review, Script, Segment, Summary
 from digest.script import write_script
-from digest.speak import render_clips
+from digest.speak.espeak import render_clips
 from digest.stitch import (
     FADE_MS,
     KEEP_MS,
@@ -628,8 +628,8 @@ def test_music_at_another_rate_is_refused(framed: Mix, tmp_path: Path) -> None:
 def test_clips_arriving_out_of_order_give_the_same_mix(
     rendered: Rendered, tmp_path: Path
 ) -> None:
+    from digest.encode.units import unit_spans
     from digest.stitch import Stitcher
-    from digest.units import unit_spans
 
     clips = rendered.clips
     stitcher = Stitcher(rendered.script.segments, tmp_path / "streamed.wav")

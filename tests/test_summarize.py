@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import digest
-from digest.ingest import ingest
+from digest.ingest.reader import ingest
 from digest.models import Review
-from digest.nlp import TextTools, load_text_tools
-from digest.summarize import (
+from digest.summarize.nlp import TextTools, load_text_tools
+from digest.summarize.rank import (
     MAX_SENTENCES,
     choose,
     select_sentences,
@@ -224,7 +224,7 @@ def test_very_long_input_is_bounded(nltk_absent: Path) -> None:
 def test_dense_and_sparse_graphs_agree(nltk_absent: Path) -> None:
     import numpy as np
 
-    from digest.summarize import _Matrix
+    from digest.summarize.rank import _Matrix
 
     tools = load_text_tools()
     sentences = tools.split_sentences(TEXT + " " + TEXT.upper() + " Bring snacks.")

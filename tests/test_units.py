@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from digest.config import Settings
-from digest.deps import find_ffmpeg
-from digest.level import level, loudness
+from digest.encode.level import level, loudness
+from digest.encode.mp3 import _crc16, crc_combine, read_stream
+from digest.encode.units import UnitCache
+from digest.media.engines import find_ffmpeg
 from digest.models import Chapter, Mix
-from digest.mp3 import _crc16, crc_combine, read_stream
-from digest.publish import LIMIT_DB, encode_mix, encode_spec
-from digest.units import UnitCache
+from digest.publish.episode import LIMIT_DB, encode_mix, encode_spec
 
 RATE = 22050
 
@@ -184,7 +184,7 @@ def test_unit_cache_hits_and_remakes_damaged_entries(
 def test_each_encoder_thread_keeps_to_its_own_core() -> None:
     import threading
 
-    from digest.units import keep_on_one_core
+    from digest.encode.units import keep_on_one_core
 
     cores = sorted(os.sched_getaffinity(0))
     seen: dict[int, set[int]] = {}

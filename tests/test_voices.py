@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from digest import cli
 from digest.config import Settings, build_settings
-from digest.deps import prepare_espeak
 from digest.errors import ConfigError, ExitCode
+from digest.media.engines import prepare_espeak
 from digest.models import Line, LineKind
-from digest.speak import Pyttsx3Synthesizer, resolve_voice
+from digest.speak.espeak import Pyttsx3Synthesizer, resolve_voice
 
 from .conftest import EXAMPLES, REPO, FakeSynthesizer, decoded_seconds
 

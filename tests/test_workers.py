@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.cache import CacheStats, ClipCache
 from digest.config import VoiceProfile
 from digest.errors import ExitCode, SynthesisError, UsageError
 from digest.models import Line, LineKind
-from digest.workers import (
+from digest.run.workers import (
     EngineSpec,
     Pool,
     iter_clips,
@@ -22,6 +21,7 @@ from digest.workers import (
     open_pool,
     render_parallel,
 )
+from digest.store.cache import CacheStats, ClipCache
 
 from .conftest import EXAMPLES, REPO, FakeSynthesizer
 
@@ -91,8 +91,8 @@ def _render(
     cache: ClipCache | None = None,
     engine: EngineSpec | None = None,
 ) -> list[bytes]:
-    from digest.deps import prepare_espeak
-    from digest.speak import Pyttsx3Synthesizer
+    from digest.media.engines import prepare_espeak
+    from digest.speak.espeak import Pyttsx3Synthesizer
 
     prepare_espeak()
     local = Pyttsx3Synthesizer()
@@ -129,7 +129,7 @@ def test_spawn_pool_gives_the_same_audio_as_one_worker(tmp_path: Path) -> None:
 def test_a_local_worker_writes_its_clips_in_place(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from digest.workers import synthesize_batch
+    from digest.run.workers import synthesize_batch
 
     folder = tmp_path / "work-here"
     folder.mkdir()

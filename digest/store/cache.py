@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .config import VoiceProfile
-from .errors import OutputError, SynthesisError
-from .models import Clip, Line, ReviewFacts
-from .sidecars import write_atomic
-from .speak import Synthesizer, read_wav_info
+from digest.config import VoiceProfile
+from digest.errors import OutputError, SynthesisError
+from digest.models import Clip, Line, ReviewFacts
+from digest.publish.sidecars import write_atomic
+from digest.speak.espeak import Synthesizer, read_wav_info
 
 if TYPE_CHECKING:
-    from .summarize import Chosen, Pick
+    from digest.summarize.rank import Chosen, Pick
 
 log = logging.getLogger("digest")
 
@@ -226,13 +226,13 @@ class ClipCache:
 SUMMARIES_DIR = "summaries"
 SUMMARY_FORMAT = 1
 # The modules whose code decides a summary: a change to any of them is a new key.
-_SUMMARIZER_SOURCES = ("summarize.py", "clean.py", "nlp.py")
+_SUMMARIZER_SOURCES = ("rank.py", "clean.py", "nlp.py")
 
 
 @functools.cache
 def _summarizer_id() -> str:
     digest = hashlib.sha256(f"summary-v{SUMMARY_FORMAT}".encode())
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent / "summarize"
     for name in _SUMMARIZER_SOURCES:
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
@@ -245,7 +245,7 @@ class SummaryCache:
     A review whose text is unchanged is not summarized again, and when every
     review is found, NLTK is not even loaded: an edit to one review of fifty
     costs one summary. The key covers the text, the sentence count and word
-    budget, :func:`digest.nlp.data_fingerprint` (which data, or the fallback)
+    budget, :func:`digest.summarize.nlp.data_fingerprint` (which data, or the fallback)
     and the summarizer's own code.
     """
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .models import ReviewFacts
+from digest.models import ReviewFacts
 
 # A line is a "short" line when it could be a caption, byline or fact line.
 SHORT_LINE_WORDS = 40

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from digest.errors import UsageError
-
-from .fields import DEFAULT_FIELDS
+from digest.ingest.fields import DEFAULT_FIELDS
 
 DEFAULT_TIMEOUT_S = 15.0
 DEFAULT_MAX_DOWNLOAD_BYTES = 8 << 20

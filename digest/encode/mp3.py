@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EncodeError
+from digest.errors import EncodeError
 
 SAMPLES_PER_FRAME = 1152  # MPEG-1 Layer III
 # Samples a Layer III decoder adds in front (the synthesis filterbank's delay).

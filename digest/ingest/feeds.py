@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import InputError
+from digest.ingest.fields import as_date, as_language, as_text, as_url
+from digest.ingest.page import fragment_text, looks_like_html
+from digest.ingest.records import log_skipped
+from digest.ingest.text import clean_title, guess_title
 from digest.models import Review
-
-from .fields import as_date, as_language, as_text, as_url
-from .page import fragment_text, looks_like_html
-from .records import log_skipped
-from .text import clean_title, guess_title
 
 log = logging.getLogger("digest")
 

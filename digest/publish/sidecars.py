@@ -22,9 +22,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from .errors import OutputError
-from .models import Chapter, Cue, Episode, LineKind, Review, Script, Summary
-from .script import speech_text
+from digest.errors import OutputError
+from digest.models import Chapter, Cue, Episode, LineKind, Review, Script, Summary
+from digest.script import speech_text
 
 log = logging.getLogger("digest")
 

@@ -1,4 +1,7 @@
-"""Readers for each kind of review source; :mod:`digest.ingest` picks among them.
+"""Stage 1, ingest: paths, folders, URLs and stdin → :class:`~digest.models.Review` s.
+
+:mod:`.reader` is the stage's entry point (:func:`~.reader.ingest`); beside it,
+one module per kind of source:
 
 - :mod:`.encoding`: bytes → text (BOMs, UTF-8 repair, legacy 8-bit code pages).
 - :mod:`.text`: ``.txt``/``.md`` with optional YAML front matter → one review.

@@ -1,7 +1,7 @@
 """The podcast feed: a folder of episode MP3s → ``feed.xml`` (RSS 2.0).
 
 In: every ``*.mp3`` in the folder, read back with mutagen (ID3 tags, CHAP frames,
-duration) together with its sidecars (see :mod:`digest.sidecars`), and the
+duration) together with its sidecars (see :mod:`digest.publish.sidecars`), and the
 channel's own details (:class:`Channel`). Out: ``feed.xml`` in the same folder,
 with the ``itunes``, ``podcast`` (Podcasting 2.0) and ``psc`` (Podlove Simple
 Chapters) namespaces: one ``<item>`` per episode with enclosure, duration, a
@@ -28,9 +28,9 @@ from mutagen import MutagenError
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from .errors import InputError
-from .models import Chapter
-from .sidecars import (
+from digest.errors import InputError
+from digest.models import Chapter
+from digest.publish.sidecars import (
     MIME_CHAPTERS,
     MIME_SRT,
     MIME_VTT,

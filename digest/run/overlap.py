@@ -8,7 +8,7 @@ The three stages run at once rather than one after another. Clips arrive as the
 speech workers finish their batches (cached ones at once); the
 :class:`~digest.stitch.Stitcher` writes each segment into the mix as soon as
 its clips and all earlier segments are in; and each written segment goes
-straight to a :class:`~digest.units.UnitEncoder`, whose threads find it in the
+straight to a :class:`~digest.encode.units.UnitEncoder`, whose threads find it in the
 unit cache or level and encode it while later segments are still being spoken.
 On two cores the encoder, which is most of a cold build's work, no longer
 waits for the last line to be spoken.
@@ -24,15 +24,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import CacheStats, CachingSynthesizer, ClipCache
-from .config import Settings
-from .deps import Engines
-from .models import Clip, Mix, Script
-from .progress import Progress
-from .publish import decode_music, encode_spec
-from .script import script_voices
-from .speak import Pyttsx3Synthesizer, Synthesizer
-from .stitch import (
+from digest.config import Settings
+from digest.encode.units import (
+    EncodedUnit,
+    UnitCache,
+    UnitEncoder,
+    UnitSpan,
+    encode_units,
+    unit_spans,
+)
+from digest.media.engines import Engines
+from digest.models import Clip, Mix, Script
+from digest.publish.episode import decode_music, encode_spec
+from digest.run.progress import Progress
+from digest.run.workers import EngineSpec, default_jobs, iter_clips, open_pool
+from digest.script import script_voices
+from digest.speak.espeak import Pyttsx3Synthesizer, Synthesizer
+from digest.stitch import (
     LEAD_IN_MS,
     MUSIC_LEAD_MS,
     MUSIC_TAIL_MS,
@@ -41,15 +49,7 @@ from .stitch import (
     music_envelopes,
     music_seconds,
 )
-from .units import (
-    EncodedUnit,
-    UnitCache,
-    UnitEncoder,
-    UnitSpan,
-    encode_units,
-    unit_spans,
-)
-from .workers import EngineSpec, default_jobs, iter_clips, open_pool
+from digest.store.cache import CacheStats, CachingSynthesizer, ClipCache
 
 log = logging.getLogger("digest")
 

@@ -17,11 +17,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .deps import Engines
-from .errors import DigestError, OutputError
-from .models import Chapter, Episode, Review, Script
-from .sidecars import Sidecars, write_atomic
+from digest.config import Settings
+from digest.errors import DigestError, OutputError
+from digest.media.engines import Engines
+from digest.models import Chapter, Episode, Review, Script
+from digest.publish.sidecars import Sidecars, write_atomic
 
 log = logging.getLogger("digest")
 
@@ -97,7 +97,9 @@ def input_hash(
     reviews: Sequence[Review], script: Script, settings: Settings, engines: Engines
 ) -> str:
     """One sha256 over the reviews, the script, the settings and the engines."""
-    from . import __version__  # the package module is complete by the time of a build
+    from digest import (
+        __version__,  # the package module is complete by the time of a build
+    )
 
     parts = {
         "manifest": MANIFEST_FORMAT,
@@ -121,9 +123,9 @@ def sources_hash(
     or scripting anything. None when a source is a URL or stdin (what they
     give can change without a trace) or a path cannot be listed.
     """
-    from . import __version__
-    from .ingest import collect_paths
-    from .sources.fetch import is_url
+    from digest import __version__
+    from digest.ingest.fetch import is_url
+    from digest.ingest.reader import collect_paths
 
     if any(str(p) == "-" or is_url(str(p)) for p in paths):
         return None

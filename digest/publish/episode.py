@@ -5,9 +5,9 @@ at the requested path (44.1 kHz mono, constant bitrate, 96 kbps by default) with
 ID3v2.4 tags (title, artist, album, date, genre, track, description, length, cover
 art) and CHAP/CTOC chapter frames.
 
-Each chapter is a unit (:mod:`digest.units`): levelled to the loudness target and
+Each chapter is a unit (:mod:`digest.encode.units`): levelled to the loudness target and
 encoded on its own, in parallel and cached, then the units' MP3 frames are joined
-(:mod:`digest.mp3`). Chapter and cue times are moved to where each unit's audio
+(:mod:`digest.encode.mp3`). Chapter and cue times are moved to where each unit's audio
 lands in the joined stream. The episode's loudness is integrated over all the
 units' gating blocks. The MP3 is written to a temporary file beside the target,
 tagged, flushed, then renamed over it, so a failed build never leaves a broken
@@ -46,12 +46,10 @@ from mutagen.id3 import (
     PictureType,
 )
 
-from .config import Settings
-from .errors import EncodeError, InputError, OutputError
-from .level import integrated
-from .models import Chapter, Cue, Episode, Mix, Summary
-from .mp3 import StreamInfo, join, joined_samples, unit_starts
-from .units import (
+from digest.config import Settings
+from digest.encode.level import integrated
+from digest.encode.mp3 import StreamInfo, join, joined_samples, unit_starts
+from digest.encode.units import (
     DISK_FULL,
     EncodedUnit,
     EncodeSpec,
@@ -60,6 +58,8 @@ from .units import (
     encode_units,
     start_ffmpeg,
 )
+from digest.errors import EncodeError, InputError, OutputError
+from digest.models import Chapter, Cue, Episode, Mix, Summary
 
 log = logging.getLogger("digest")
 
@@ -95,7 +95,7 @@ class Placement:
 def place_timeline(mix: Mix, parts: Sequence[StreamInfo], out_rate: int) -> Placement:
     """Map the mix's times onto the joined episode.
 
-    Each unit's audio starts where :func:`digest.mp3.unit_starts` says; inside a
+    Each unit's audio starts where :func:`digest.encode.mp3.unit_starts` says; inside a
     unit, time runs as in the mix. The seams add a little silence (encoder
     lead-in and padding), so later chapters move by a few tens of ms each.
     """

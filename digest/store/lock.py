@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import OutputError
+from digest.errors import OutputError
 
 log = logging.getLogger("digest")
 

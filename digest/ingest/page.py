@@ -14,10 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from digest.errors import InputError
+from digest.ingest.fields import as_date, as_language, as_text
+from digest.ingest.text import clean_title, guess_title
 from digest.models import Review
-
-from .fields import as_date, as_language, as_text
-from .text import clean_title, guess_title
 
 log = logging.getLogger("digest")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-from .errors import InputError, MissingDependencyError, UsageError
-from .sidecars import clean_text, write_atomic
+from digest.errors import InputError, MissingDependencyError, UsageError
+from digest.publish.sidecars import clean_text, write_atomic
 
 log = logging.getLogger("digest")
 

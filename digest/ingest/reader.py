@@ -10,7 +10,7 @@ language, duplicates (same text) dropped with a warning.
 Errors: a path the user named that cannot be used raises :class:`InputError`
 (:class:`NetworkError` for URLs); inside a folder a bad file is logged as a
 one-line warning and skipped; nothing usable at all is an InputError. Writes
-nothing. The readers for each format live in :mod:`digest.sources`.
+nothing. The readers for each format live in :mod:`digest.ingest`.
 """
 
 import hashlib
@@ -23,26 +23,26 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO, Literal
 
-from .errors import InputError
-from .models import Review
-from .sources.encoding import decode_declared, decode_text, sniff_charset
-from .sources.feeds import feed_reviews
-from .sources.fetch import fetch, human_size, is_url
-from .sources.language import detect_language
-from .sources.options import IngestOptions, parse_field_specs
-from .sources.page import page_review
-from .sources.records import (
+from digest.errors import InputError
+from digest.ingest.encoding import decode_declared, decode_text, sniff_charset
+from digest.ingest.feeds import feed_reviews
+from digest.ingest.fetch import fetch, human_size, is_url
+from digest.ingest.language import detect_language
+from digest.ingest.options import IngestOptions, parse_field_specs
+from digest.ingest.page import page_review
+from digest.ingest.records import (
     csv_records,
     json_records,
     jsonl_records,
     record_reviews,
 )
-from .sources.text import (
+from digest.ingest.text import (
     MAX_TITLE_CHARS,
     guess_title,
     text_review,
     title_from_stem,
 )
+from digest.models import Review
 
 __all__ = [
     "MAX_TITLE_CHARS",

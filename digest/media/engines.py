@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import MissingDependencyError
+from digest.errors import MissingDependencyError
 
 # The name pyttsx3's espeak driver asks the dynamic loader for.
 ESPEAK_SONAME = "libespeak-ng.so.1"

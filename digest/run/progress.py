@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, TextIO
 
-from .errors import UsageError
+from digest.errors import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -1,6 +1,6 @@
 """Review languages → narrator voices: who reads a summary that is not in English.
 
-In: the reviews' languages (ISO 639-1 codes from :mod:`digest.sources.language`
+In: the reviews' languages (ISO 639-1 codes from :mod:`digest.ingest.language`
 or front matter), the narrator's profile and the voices the speech engine offers.
 Out: for each language with a matching engine voice, a narrator profile derived
 from the configured one (same rate, pitch, volume, pauses and variant; the
@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from .config import VoiceProfile
-from .models import Summary
+from digest.config import VoiceProfile
+from digest.models import Summary
 
 __all__ = [
     "EngineVoiceInfo",

@@ -1,7 +1,7 @@
 """Collections of reviews: JSON, JSON Lines and CSV/TSV → one Review per record.
 
 In: decoded text of a collection file and a field mapping (Review field → record
-key; unmapped fields use :data:`~digest.sources.fields.DEFAULT_FIELDS`). Out: the
+key; unmapped fields use :data:`~digest.ingest.fields.DEFAULT_FIELDS`). Out: the
 reviews in file order. Malformed JSON or CSV raises :class:`InputError` naming the
 file and line (or record); a record without text is skipped with a warning.
 """
@@ -14,9 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from digest.errors import InputError
-from digest.models import Review
-
-from .fields import (
+from digest.ingest.fields import (
     DEFAULT_FIELDS,
     as_body,
     as_date,
@@ -26,8 +24,9 @@ from .fields import (
     as_url,
     find_value,
 )
-from .page import fragment_text, looks_like_html
-from .text import clean_title, guess_title, split_heading, title_from_stem
+from digest.ingest.page import fragment_text, looks_like_html
+from digest.ingest.text import clean_title, guess_title, split_heading, title_from_stem
+from digest.models import Review
 
 log = logging.getLogger("digest")
 

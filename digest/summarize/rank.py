@@ -4,7 +4,7 @@ In: review text. Out: the sentences worth hearing, verbatim, in document order, 
 paragraph each came from, and the facts (certificate, runtime, rating) the review
 states on lines of their own.
 
-1. :mod:`digest.clean` drops captions, credits, trailer blurbs, bylines and
+1. :mod:`digest.summarize.clean` drops captions, credits, trailer blurbs, bylines and
    boilerplate and pulls out fact lines; only kept paragraphs are candidates.
 2. Sentences (NLTK Punkt) become log-TF vectors of stemmed content words (NLTK
    stopwords and Porter stemmer; an IDF factor is a knob, off by default).
@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from .clean import clean_review, is_fact_line, read_facts
-from .models import Review, ReviewFacts, Summary
+from digest.models import Review, ReviewFacts, Summary
+from digest.summarize.clean import clean_review, is_fact_line, read_facts
 
 if TYPE_CHECKING:
-    from .nlp import TextTools
+    from digest.summarize.nlp import TextTools
 
 # What a summary is made of: the chosen sentences, their paragraph numbers and
 # the facts, for (text, most sentences, word budget or None).
@@ -406,7 +406,7 @@ def summarize_text(
 ) -> list[str]:
     """The ``sentences`` best sentences of ``text``, verbatim, in document order."""
     if tools is None:
-        from .nlp import load_text_tools
+        from digest.summarize.nlp import load_text_tools
 
         tools = load_text_tools()
     chosen, _, _ = choose(text, tools, sentences=sentences)

@@ -14,9 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import InputError
+from digest.ingest.fields import (
+    DEFAULT_FIELDS,
+    as_date,
+    as_language,
+    as_rating,
+    as_text,
+    as_url,
+)
 from digest.models import Review
-
-from .fields import DEFAULT_FIELDS, as_date, as_language, as_rating, as_text, as_url
 
 log = logging.getLogger("digest")
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import VoiceProfile
-from .errors import ConfigError, SynthesisError
-from .models import Clip, Line
-from .script import expected_seconds
+from digest.config import VoiceProfile
+from digest.errors import ConfigError, SynthesisError
+from digest.models import Clip, Line
+from digest.script import expected_seconds
 
 __all__ = [
     "EngineVoice",

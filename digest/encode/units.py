@@ -2,14 +2,14 @@
 
 In: the stitched :class:`~digest.models.Mix` (a WAV and the frame where each
 chapter starts). Out: one MP3 per chapter (:class:`EncodedUnit`), ready for
-:func:`digest.mp3.join`, plus each unit's loudness blocks and peak.
+:func:`digest.encode.mp3.join`, plus each unit's loudness blocks and peak.
 
 Why units: a unit's MP3 depends only on its own PCM and the encoding settings,
 so it is cached under a hash of exactly that. Editing one review re-encodes one
 unit; the rest come from the cache. Cold, the units are encoded by several
 ffmpeg processes at once, a few units per process.
 
-Each unit is levelled to the loudness goal by :func:`digest.level.level` (gain
+Each unit is levelled to the loudness goal by :func:`digest.encode.level.level` (gain
 and limiter, in numpy) and encoded by ffmpeg as 16-bit PCM → ``libmp3lame``
 CBR with an Info frame. Entries of the unit cache are ``KEY[:2]/KEY.mp3`` plus
 a ``KEY.json`` record (size, sha256, gain, loudness blocks, peak) written
@@ -32,11 +32,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import VerifiedStore
-from .errors import EncodeError
-from .level import LIMITER_ID, level
-from .models import Mix
-from .mp3 import StreamInfo, read_stream
+from digest.encode.level import LIMITER_ID, level
+from digest.encode.mp3 import StreamInfo, read_stream
+from digest.errors import EncodeError
+from digest.models import Mix
+from digest.store.cache import VerifiedStore
 
 log = logging.getLogger("digest")
 

@@ -41,12 +41,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import CacheStats, ClipCache, clip_key
-from .config import VoiceProfile
-from .errors import SynthesisError, UsageError
-from .models import Clip, Line
-from .script import expected_seconds
-from .speak import Synthesizer, read_wav_info
+from digest.config import VoiceProfile
+from digest.errors import SynthesisError, UsageError
+from digest.models import Clip, Line
+from digest.script import expected_seconds
+from digest.speak.espeak import Synthesizer, read_wav_info
+from digest.store.cache import CacheStats, ClipCache, clip_key
 
 log = logging.getLogger("digest")
 
@@ -155,8 +155,8 @@ def synthesize_batch(batch: Batch) -> BatchResult:
     """Speak every line of ``batch`` with this process's one engine (worker side)."""
     import tempfile
 
-    from .deps import prepare_espeak
-    from .speak import Pyttsx3Synthesizer
+    from digest.media.engines import prepare_espeak
+    from digest.speak.espeak import Pyttsx3Synthesizer
 
     spec = batch.engine
     prepare_espeak(spec.espeak)
