@@ -9,7 +9,6 @@ voice preview (:func:`say`) and the voice listing (:func:`list_voices`).
 
 import contextlib
 import logging
-import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -54,6 +53,7 @@ from digest.store.cache import (
     SummaryCache,
     default_cache_dir,
 )
+from digest.store.files import write_atomic
 from digest.store.lock import output_lock
 from digest.store.manifest import (
     input_hash,
@@ -394,15 +394,8 @@ def _write_cover_file(mp3: Path, cover: CoverArt) -> Path:
     for stale in (".cover.png", ".cover.jpg", ".cover.jpeg"):
         if mp3.with_suffix(stale) != target:
             mp3.with_suffix(stale).unlink(missing_ok=True)
-    if target.is_file() and target.read_bytes() == cover.data:
-        return target
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_bytes(cover.data)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write cover art ({exc.strerror})") from exc
+    if not (target.is_file() and target.read_bytes() == cover.data):
+        write_atomic(target, cover.data)
     return target
 
 

@@ -20,7 +20,6 @@ import contextlib
 import ctypes
 import errno
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from digest.encode.mp3 import StreamInfo, read_stream
 from digest.errors import EncodeError
 from digest.models import Mix
 from digest.store.cache import VerifiedStore
+from digest.store.files import Digest
 
 log = logging.getLogger("digest")
 
@@ -64,7 +64,7 @@ class EncodeSpec:
 
     def key(self, pcm: bytes, rate: int) -> str:
         """The cache key of a unit: sha256 of its PCM and these settings."""
-        digest = hashlib.sha256()
+        digest = Digest()
         parts = {
             "format": UNIT_FORMAT,
             "encoder": self.encoder,

@@ -13,7 +13,6 @@ one-line warning and skipped; nothing usable at all is an InputError. Writes
 nothing. The readers for each format live in :mod:`digest.ingest`.
 """
 
-import hashlib
 import logging
 import re
 import sys
@@ -43,6 +42,7 @@ from digest.ingest.text import (
     title_from_stem,
 )
 from digest.models import Review
+from digest.store.files import sha256_hex
 
 __all__ = [
     "MAX_TITLE_CHARS",
@@ -424,9 +424,9 @@ def _drop_duplicates(reviews: list[Review]) -> list[Review]:
     first: dict[str, Review] = {}
     kept: list[Review] = []
     for review in reviews:
-        key = hashlib.sha256(
+        key = sha256_hex(
             " ".join(review.text.split()).casefold().encode("utf-8", "surrogatepass")
-        ).hexdigest()
+        )
         if key in first:
             earlier = first[key]
             log.warning(

@@ -7,7 +7,6 @@ files needed) and written atomically; or the checked bytes and MIME type of a
 user's PNG/JPEG, ready for an ID3 ``APIC`` frame. Same text, same bytes.
 """
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from io import BytesIO
@@ -16,7 +15,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from digest.errors import InputError, MissingDependencyError, UsageError
-from digest.publish.sidecars import clean_text, write_atomic
+from digest.publish.sidecars import clean_text
+from digest.store.files import Digest, write_atomic
 
 log = logging.getLogger("digest")
 
@@ -141,7 +141,7 @@ def render_cover(show: str, title: str, size: int = MIN_SIZE) -> bytes:
         )
     # A stable hash (not hash(), which changes per process) picks the colours and
     # the wave, so each show keeps its look and the bytes never change.
-    seed = hashlib.sha256(clean_text(show).encode("utf-8")).digest()
+    seed = Digest(clean_text(show).encode("utf-8")).digest()
     background = _PALETTE[seed[0] % len(_PALETTE)]
     image = Image.new("RGB", (size, size), background)
     draw = ImageDraw.Draw(image)

@@ -16,9 +16,7 @@ a music file, and encoding a voice preview.
 """
 
 import bisect
-import contextlib
 import logging
-import os
 import shutil
 import struct
 import subprocess
@@ -60,6 +58,7 @@ from digest.encode.units import (
 )
 from digest.errors import EncodeError, InputError, OutputError
 from digest.models import Chapter, Cue, Episode, Mix, Summary
+from digest.store.files import place, temp_beside
 
 log = logging.getLogger("digest")
 
@@ -354,31 +353,6 @@ def write_tags(
     tags.save(str(path), v2_version=4, v1=0)
 
 
-def _temp_beside(target: Path, suffix: str) -> Path:
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent
-        )
-    except OSError as exc:
-        raise OutputError(
-            f"{target.parent}: cannot write here ({exc.strerror or exc})"
-        ) from exc
-    os.close(fd)
-    return Path(name)
-
-
-def _place(tmp: Path, target: Path) -> None:
-    """Flush ``tmp`` and rename it over ``target`` (atomic on one filesystem)."""
-    try:
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
-
-
 def publish(
     mix: Mix,
     ffmpeg: Path,
@@ -400,8 +374,7 @@ def publish(
     target = settings.output
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give a file name ending in .mp3")
-    tmp = _temp_beside(target, ".mp3")
-    try:
+    with temp_beside(target, ".mp3") as tmp:
         try:
             encoded = encode_mix(
                 mix,
@@ -429,10 +402,7 @@ def publish(
             cause = exc if isinstance(exc, OSError) else exc.__cause__
             reason = getattr(cause, "strerror", None) or exc
             raise OutputError(f"{target}: cannot write ({reason})") from exc
-        _place(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        place(tmp, target)
     log.info(
         "units: %d encoded, %d from the cache",
         encoded.encoded_units, len(placement.chapters) - encoded.encoded_units,
@@ -462,8 +432,7 @@ def export_audio(
     suffix = out.suffix.lower()
     if suffix not in (".wav", ".mp3"):
         raise OutputError(f"{out}: give a file name ending in .wav or .mp3")
-    tmp = _temp_beside(out, suffix)
-    try:
+    with temp_beside(out, suffix) as tmp:
         if suffix == ".mp3":
             if ffmpeg is None:
                 raise EncodeError("an MP3 needs ffmpeg, and none was given")
@@ -473,10 +442,7 @@ def export_audio(
                 shutil.copyfile(wav, tmp)
             except OSError as exc:
                 raise OutputError(f"{out}: cannot write ({exc.strerror})") from exc
-        _place(tmp, out)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        place(tmp, out)
     return out
 
 

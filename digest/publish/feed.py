@@ -37,8 +37,8 @@ from digest.publish.sidecars import (
     NOTES_ID,
     Sidecars,
     clean_text,
-    write_atomic,
 )
+from digest.store.files import write_atomic
 
 log = logging.getLogger("digest")
 

@@ -9,22 +9,20 @@ rendered in memory, then written to a temporary file beside its target and
 renamed over it. Output depends only on the inputs: no clock, no absolute paths.
 """
 
-import contextlib
 import html
 import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from digest.errors import OutputError
 from digest.models import Chapter, Cue, Episode, LineKind, Review, Script, Summary
 from digest.script import speech_text
+from digest.store.files import write_atomic
 
 log = logging.getLogger("digest")
 
@@ -514,38 +512,6 @@ def render_html(notes: ShowNotes, files: Sidecars | None = None) -> str:
 
 
 # --- writing -------------------------------------------------------------------
-
-
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over.
-
-    Readers see the old file or the new one, never half of one; a failure leaves
-    the old file in place and raises :class:`OutputError`. ``durable`` syncs the
-    data to disk before the rename; caches, whose entries are checked on every
-    read, skip that wait.
-    """
-    tmp: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".part", dir=path.parent
-        )
-        tmp = Path(name)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-    return path
 
 
 def _write_all(files: Iterable[tuple[Path, str]]) -> None:

@@ -12,7 +12,6 @@ error and keeps stdout clean.
 
 import contextlib
 import io
-import os
 import re
 import sys
 import threading
@@ -27,6 +26,7 @@ from digest.config import VoiceProfile
 from digest.errors import ConfigError, SynthesisError
 from digest.models import Clip, Line
 from digest.script import expected_seconds
+from digest.store.files import rename_over
 
 __all__ = [
     "EngineVoice",
@@ -341,7 +341,7 @@ class Pyttsx3Synthesizer:
                 if self._attempt(spoken, tmp):
                     info = read_wav_info(tmp)
                     if _plausible(info, text, voice.rate):
-                        os.replace(tmp, path)
+                        rename_over(tmp, path)
                         return Clip(line, path, info.frames, info.sample_rate)
                 self._state.wait_idle()
                 time.sleep(0.02 * (attempt + 1))

@@ -15,12 +15,9 @@ again, never used. Deleting the folder is always safe.
 
 import contextlib
 import functools
-import hashlib
 import json
 import logging
-import os
 import shutil
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from digest.config import VoiceProfile
 from digest.errors import OutputError, SynthesisError
 from digest.models import Clip, Line, ReviewFacts
-from digest.publish.sidecars import write_atomic
 from digest.speak.espeak import Synthesizer, read_wav_info
+from digest.store.files import Digest, link_atomic, sha256_hex, write_atomic
 
 if TYPE_CHECKING:
     from digest.summarize.rank import Chosen, Pick
@@ -72,7 +69,7 @@ def clip_key(text: str, voice: VoiceProfile, engine_id: str, engine_voice: str) 
         "text": text,
     }
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()
+    return sha256_hex(blob)
 
 
 class VerifiedStore:
@@ -122,7 +119,7 @@ class VerifiedStore:
             and meta.get("key") == key
             and meta.get("format") == self.format
             and meta.get("size") == len(data)
-            and meta.get("sha256") == hashlib.sha256(data).hexdigest()
+            and meta.get("sha256") == sha256_hex(data)
         ):
             self.discard(key, "damaged")
             return None
@@ -142,10 +139,10 @@ class VerifiedStore:
             "format": self.format,
             "key": key,
             "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": sha256_hex(data),
         }
         try:
-            if source is None or not _link_atomic(source, data_path):
+            if source is None or not link_atomic(source, data_path):
                 write_atomic(data_path, data, durable=False)
             text = json.dumps(meta, sort_keys=True) + "\n"
             write_atomic(record, text.encode(), durable=False)
@@ -155,22 +152,6 @@ class VerifiedStore:
             self._store_failed = True
             return False
         return True
-
-
-def _link_atomic(source: Path, path: Path) -> bool:
-    """Put a hard link to ``source`` at ``path`` (replacing it); False if it cannot."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.link")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        os.link(source, tmp)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        return False
-    return True
 
 
 class ClipCache:
@@ -231,7 +212,7 @@ _SUMMARIZER_SOURCES = ("rank.py", "clean.py", "nlp.py")
 
 @functools.cache
 def _summarizer_id() -> str:
-    digest = hashlib.sha256(f"summary-v{SUMMARY_FORMAT}".encode())
+    digest = Digest(f"summary-v{SUMMARY_FORMAT}".encode())
     here = Path(__file__).parent.parent / "summarize"
     for name in _SUMMARIZER_SOURCES:
         with contextlib.suppress(OSError):
@@ -261,7 +242,7 @@ class SummaryCache:
         """The entry's key for one summary request."""
         parts = [_summarizer_id(), self.fingerprint, sentences, budget, text]
         blob = json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        return hashlib.sha256(blob).hexdigest()
+        return sha256_hex(blob)
 
     def pick(self, make: "Callable[[], Pick]") -> "Pick":
         """A :data:`~digest.summarize.Pick` answering from here, else ``make()``'s."""

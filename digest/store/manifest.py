@@ -8,7 +8,6 @@ input hash matches and whose files are all present and unchanged is up to date:
 nothing is synthesized or encoded.
 """
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -21,7 +20,8 @@ from digest.config import Settings
 from digest.errors import DigestError, OutputError
 from digest.media.engines import Engines
 from digest.models import Chapter, Episode, Review, Script
-from digest.publish.sidecars import Sidecars, write_atomic
+from digest.publish.sidecars import Sidecars
+from digest.store.files import Digest, file_sha256, sha256_hex, write_atomic
 
 log = logging.getLogger("digest")
 
@@ -70,15 +70,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def settings_record(settings: Settings) -> dict[str, Any]:
     """The settings that shape the output; named files add their contents' hash."""
     record = {
@@ -89,7 +80,7 @@ def settings_record(settings: Settings) -> dict[str, Any]:
     for name in ("music", "cover"):
         path = getattr(settings, name)
         if path is not None:
-            record[f"{name}_sha256"] = file_digest(path)
+            record[f"{name}_sha256"] = file_sha256(path)
     return record
 
 
@@ -111,7 +102,7 @@ def input_hash(
         "ffmpeg": engines.ffmpeg.version,
     }
     blob = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return sha256_hex(blob.encode("utf-8"))
 
 
 def sources_hash(
@@ -140,10 +131,10 @@ def sources_hash(
             "espeak": [engines.espeak.source, engines.espeak.library],
             "ffmpeg": engines.ffmpeg.version,
         }
-        digest = hashlib.sha256()
+        digest = Digest()
         digest.update(json.dumps(head, sort_keys=True, default=str).encode("utf-8"))
         for path in files:
-            digest.update(f"\0{path}\0{file_digest(path)}".encode())
+            digest.update(f"\0{path}\0{file_sha256(path)}".encode())
     except (DigestError, OSError):
         return None
     return digest.hexdigest()
@@ -151,7 +142,7 @@ def sources_hash(
 
 def _file_records(paths: Iterable[Path]) -> dict[str, dict[str, Any]]:
     return {
-        path.name: {"size": path.stat().st_size, "sha256": file_digest(path)}
+        path.name: {"size": path.stat().st_size, "sha256": file_sha256(path)}
         for path in paths
     }
 
@@ -209,7 +200,7 @@ def up_to_date_episode(
             entry = wanted[path.name]
             if path.stat().st_size != entry["size"]:
                 return None
-            if file_digest(path) != entry["sha256"]:
+            if file_sha256(path) != entry["sha256"]:
                 return None
         info = record["episode"]
         return Episode(

@@ -11,7 +11,6 @@ import, and NLTK itself (half a second of imports) only loads with the tools;
 summaries can be cached against it.
 """
 
-import hashlib
 import io
 import os
 import re
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from digest.errors import MissingDependencyError
+from digest.store.files import Digest
 
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer
@@ -367,7 +367,7 @@ def data_fingerprint(*, use_nltk_data: bool = True) -> str:
     may write): a summary made with other data, or with the fallback, has
     another fingerprint.
     """
-    digest = hashlib.sha256(f"nltk-data-v1 {use_nltk_data}".encode())
+    digest = Digest(f"nltk-data-v1 {use_nltk_data}".encode())
     if use_nltk_data:
         for root in default_data_roots():
             for resource in (_PUNKT_RESOURCE, _STOPWORDS_RESOURCE):
