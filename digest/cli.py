@@ -1,41 +1,59 @@
 """The ``digest`` command line: parse flags → Settings → one library call → print.
 
 Results go to stdout, progress and diagnostics to stderr. Every :class:`DigestError`
-is turned into one ``Error: ...`` line and its exit code in :func:`_reported`.
+is turned into one ``Error: ...`` line and its exit code in :class:`ReportingGroup`.
 """
 
-import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
+from digest.commands import (
+    list_voices,
+    preview_voice,
+    rebuild_feed,
+    render_build,
+    render_plan,
+    render_summaries,
+    render_voices,
+    run_doctor,
+)
 from digest.config import Settings, build_settings
 from digest.errors import DigestError, ExitCode, MissingDependencyError, UsageError
-from digest.models import Summary
-from digest.pipeline import (
-    Plan,
-    build_episode,
-    channel_for,
-    list_voices,
-    plan_episode,
-    preview_voice,
-    summarize_paths,
-)
-from digest.publish.feed import write_feed
+from digest.pipeline import build_episode, plan_episode, summarize_paths
 from digest.run.progress import make_progress, routed_logs
-from digest.store.lock import output_lock
+from digest.summarize.nlp import download_nltk_data
 
 from . import __version__
 
+
+class ReportingGroup(TyperGroup):
+    """The one place where errors become an ``Error:`` line and an exit code."""
+
+    # ctx is the click Context of the copy of click that typer vendors (no
+    # public name), hence Any.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DigestError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            typer.echo(
+                "Error: interrupted; the previous episode is untouched", err=True
+            )
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
 app = typer.Typer(
     name="digest",
+    cls=ReportingGroup,
     help="Turn written reviews into a podcast episode (summaries, speech, one MP3).",
     no_args_is_help=True,
     add_completion=False,
@@ -110,23 +128,27 @@ def _setup_logging(quiet: bool) -> None:
     logger.propagate = False
 
 
-@contextmanager
-def _reported() -> Iterator[None]:
-    """The one place where errors become an ``Error:`` line and an exit code."""
-    try:
-        yield
-    except DigestError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(int(exc.exit_code)) from None
-    except KeyboardInterrupt:
-        typer.echo("Error: interrupted; the previous episode is untouched", err=True)
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-
-
 def _settings(**flags: Any) -> Settings:
     voices = flags.pop("voices", None)
     templates = flags.pop("templates", None)
     return build_settings(flags, voices_dir=voices, templates_path=templates)
+
+
+def _reading(
+    sentences: int | None,
+    seconds: float | None,
+    episode_seconds: float | None,
+    field: list[str] | None,
+    timeout: float | None,
+) -> dict[str, Any]:
+    """The settings behind the flags build and summarize share (reading reviews)."""
+    return {
+        "sentences": sentences,
+        "seconds": seconds,
+        "episode_seconds": episode_seconds,
+        "fields": tuple(field) if field else None,
+        "fetch_timeout_s": timeout,
+    }
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -136,64 +158,6 @@ def _parse_date(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"--date {value!r} is not a date like 2026-11-21") from None
-
-
-def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-
-
-def _stamp(ms: int) -> str:
-    """Minutes, seconds and tenths: ``2:05.3``."""
-    tenths = round(ms / 100)
-    return f"{tenths // 600}:{tenths // 10 % 60:02d}.{tenths % 10}"
-
-
-def _print_plan(plan: Plan, as_json: bool) -> None:
-    script, timeline = plan.script, plan.timeline
-    if as_json:
-        segments: list[dict[str, Any]] = []
-        for timed in timeline.lines:
-            if len(segments) <= timed.segment_index:
-                start = timed.start_ms / 1000 if segments else 0.0
-                segments.append({"title": timed.segment, "start_s": start, "lines": []})
-            line = timed.line
-            segments[-1]["lines"].append(
-                {
-                    "speaker": line.speaker,
-                    "kind": str(line.kind),
-                    "text": line.text,
-                    "start_s": timed.start_ms / 1000,
-                    "seconds": timed.speech_ms / 1000,
-                    "pause_s": line.pause_after_ms / 1000,
-                }
-            )
-        payload = {
-            "show": script.show,
-            "title": script.title,
-            "date": script.episode_date.isoformat(),
-            "reviews": len(plan.summaries),
-            "estimated_seconds": timeline.total_ms / 1000,
-            "segments": segments,
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    typer.echo(f"{script.title} ({script.show}, {script.episode_date.isoformat()})")
-    typer.echo("Dry run: nothing synthesized; times estimated from words per minute.")
-    segment = -1
-    for timed in timeline.lines:
-        if timed.segment_index != segment:
-            segment = timed.segment_index
-            typer.echo(f"\n## {timed.segment}")
-        line = timed.line
-        typer.echo(
-            f"{_stamp(timed.start_ms):>8}  {line.speaker:<9} "
-            f"{timed.speech_ms / 1000:5.1f} s  {line.text}"
-        )
-    typer.echo(
-        f"\nEstimated length {_clock(timeline.total_ms / 1000)}: "
-        f"{len(plan.summaries)} reviews, {len(timeline.lines)} lines."
-    )
 
 
 def _version(value: bool) -> None:
@@ -308,64 +272,34 @@ def build(
     as_json: JsonOpt = False,
 ) -> None:
     """Build one MP3 episode from the reviews."""
-    with _reported():
-        settings = _settings(
-            output=output,
-            title=title,
-            show=show,
-            sentences=sentences,
-            seconds=seconds,
-            episode_seconds=episode_seconds,
-            fields=tuple(field) if field else None,
-            fetch_timeout_s=timeout,
-            base_url=base_url,
-            feed=feed,
-            episode_date=_parse_date(episode_date),
-            voices=voices,
-            templates=templates,
-            music=music,
-            cover=cover,
-            track=track,
-            cache_dir=cache,
-            use_cache=False if no_cache else None,
-            jobs=jobs,
-            executor=executor,
-        )
-        if dry_run:
-            _print_plan(plan_episode(paths, settings), as_json)
-            return
-        quiet = bool((ctx.obj or {}).get("quiet", False))
-        with (
-            make_progress(quiet) as progress,
-            routed_logs(progress, logging.getLogger("digest")),
-        ):
-            result = build_episode(paths, settings, force=force, progress=progress)
-        episode = result.episode
-        total = sum(seconds for _, seconds in result.timings)
-        if as_json:
-            payload = {
-                "path": str(episode.path),
-                "up_to_date": result.up_to_date,
-                "title": episode.title,
-                "seconds": round(episode.seconds, 3),
-                "reviews": episode.reviews,
-                "loudness_lufs": episode.loudness_lufs,
-                "true_peak_dbtp": episode.true_peak_dbtp,
-                "timings": {stage: round(t, 3) for stage, t in result.timings},
-                "chapters": [
-                    {"title": c.title, "start_s": c.start_ms / 1000}
-                    for c in episode.chapters
-                ],
-            }
-            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-            return
-        done = "Up to date:" if result.up_to_date else "Wrote"
-        typer.echo(
-            f"{done} {episode.path} ({_clock(episode.seconds)}, {episode.reviews} "
-            f"review{'s' if episode.reviews != 1 else ''}, "
-            f"{len(episode.chapters)} chapters, {episode.loudness_lufs:.1f} LUFS, "
-            f"peak {episode.true_peak_dbtp:.1f} dBTP) in {total:.1f} s"
-        )
+    settings = _settings(
+        **_reading(sentences, seconds, episode_seconds, field, timeout),
+        output=output,
+        title=title,
+        show=show,
+        base_url=base_url,
+        feed=feed,
+        episode_date=_parse_date(episode_date),
+        voices=voices,
+        templates=templates,
+        music=music,
+        cover=cover,
+        track=track,
+        cache_dir=cache,
+        use_cache=False if no_cache else None,
+        jobs=jobs,
+        executor=executor,
+    )
+    if dry_run:
+        typer.echo(render_plan(plan_episode(paths, settings), as_json))
+        return
+    quiet = bool((ctx.obj or {}).get("quiet", False))
+    with (
+        make_progress(quiet) as progress,
+        routed_logs(progress, logging.getLogger("digest")),
+    ):
+        result = build_episode(paths, settings, force=force, progress=progress)
+    typer.echo(render_build(result, as_json))
 
 
 @app.command()
@@ -376,113 +310,29 @@ def summarize(
     episode_seconds: EpisodeSecondsOpt = None,
     field: FieldOpt = None,
     timeout: TimeoutOpt = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON for scripts.")
-    ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Print each review's extractive summary."""
-    with _reported():
-        settings = _settings(
-            sentences=sentences,
-            seconds=seconds,
-            episode_seconds=episode_seconds,
-            fields=tuple(field) if field else None,
-            fetch_timeout_s=timeout,
-        )
-        summaries = summarize_paths(paths, settings)
-        if as_json:
-            payload = {
-                "reviews": [
-                    {
-                        "source": _source(s),
-                        "title": s.review.title,
-                        "critic": s.review.critic,
-                        "outlet": s.review.outlet,
-                        "language": s.review.language,
-                        "sentences": list(s.sentences),
-                        "paragraphs": list(s.paragraphs),
-                        "facts": {
-                            "certificate": s.facts.certificate,
-                            "runtime_minutes": s.facts.runtime_minutes,
-                            "rating": s.facts.rating,
-                        },
-                    }
-                    for s in summaries
-                ]
-            }
-            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-            return
-        for index, summary in enumerate(summaries):
-            if index:
-                typer.echo("")
-            typer.echo(f"# {summary.review.title}  ({_source(summary)})")
-            facts = summary.facts
-            known = [
-                facts.certificate,
-                f"{facts.runtime_minutes} minutes" if facts.runtime_minutes else None,
-                facts.rating,
-            ]
-            if any(known):
-                typer.echo("  " + ", ".join(k for k in known if k))
-            for sentence in summary.sentences:
-                typer.echo(f"- {sentence}")
+    settings = _settings(
+        **_reading(sentences, seconds, episode_seconds, field, timeout)
+    )
+    typer.echo(render_summaries(summarize_paths(paths, settings), as_json))
 
 
 @app.command()
 def doctor() -> None:
     """Report the speech engine, voices, ffmpeg and NLTK data in use."""
-    with _reported():
-        from digest.doctor import run_doctor  # loads NLTK: only for this command
-
-        report = run_doctor(_settings())
-        for line in report.lines:
-            typer.echo(line)
-        if not report.ok:
-            raise MissingDependencyError("something is missing; see the fixes above")
+    report = run_doctor(_settings())
+    for line in report.lines:
+        typer.echo(line)
+    if not report.ok:
+        raise MissingDependencyError("something is missing; see the fixes above")
 
 
 @app.command()
 def voices(voices: VoicesOpt = None, as_json: JsonOpt = False) -> None:
     """List the voice profiles and the speech engine's voices and variants."""
-    with _reported():
-        listing = list_voices(_settings(voices=voices))
-        if as_json:
-            payload = {
-                "profiles": [
-                    {
-                        "name": p.name,
-                        "voice": p.voice,
-                        "engine_voice": resolved,
-                        "rate": p.rate,
-                        "pitch": p.pitch,
-                        "volume": p.volume,
-                        "source": str(p.source) if p.source else None,
-                    }
-                    for p, resolved in zip(
-                        listing.profiles, listing.resolved, strict=True
-                    )
-                ],
-                "engine": [
-                    {"id": v.id, "name": v.name, "languages": list(v.languages)}
-                    for v in listing.engine
-                ],
-                "variants": list(listing.variants),
-            }
-            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-            return
-        typer.echo("Profiles:")
-        for p, resolved in zip(listing.profiles, listing.resolved, strict=True):
-            where = f"  ({p.source})" if p.source else "  (built-in)"
-            typer.echo(
-                f"  {p.name:<10} {p.voice} -> {resolved}, {p.rate} wpm, "
-                f"pitch {p.pitch}, volume {p.volume:g}{where}"
-            )
-        typer.echo(f"Engine voices ({len(listing.engine)}, pyttsx3 + espeak-ng):")
-        for v in listing.engine:
-            typer.echo(f"  {v.id:<16} {v.name:<32} {', '.join(v.languages)}")
-        if listing.variants:
-            typer.echo('Variants (voice = "en-us+NAME" or variant = "NAME"):')
-            typer.echo("  " + ", ".join(listing.variants))
+    typer.echo(render_voices(list_voices(_settings(voices=voices)), as_json))
 
 
 @app.command()
@@ -500,15 +350,13 @@ def say(
     voices: VoicesOpt = None,
 ) -> None:
     """Preview a voice profile: speak TEXT into a WAV or MP3 file."""
-    with _reported():
-        settings = _settings(voices=voices)
-        out = output or Path("output/say.wav")
-        result = preview_voice(text, voice, out, settings)
-        p = result.profile
-        typer.echo(
-            f"Wrote {result.path} ({result.seconds:.1f} s, {p.name}: {p.voice}, "
-            f"{p.rate} wpm, pitch {p.pitch})"
-        )
+    out = output or Path("output/say.wav")
+    result = preview_voice(text, voice, out, _settings(voices=voices))
+    p = result.profile
+    typer.echo(
+        f"Wrote {result.path} ({result.seconds:.1f} s, {p.name}: {p.voice}, "
+        f"{p.rate} wpm, pitch {p.pitch})"
+    )
 
 
 @app.command("feed")
@@ -535,25 +383,17 @@ def feed_command(
     ] = False,
 ) -> None:
     """Rebuild FOLDER/feed.xml (RSS 2.0, iTunes and Podcasting 2.0 tags)."""
-    with _reported():
-        settings = _settings(show=show, artist=artist, base_url=base_url)
-        channel = channel_for(
-            settings,
-            description=description,
-            link=link,
-            language=language,
-            cover_url=cover_url,
-            owner_email=owner_email,
-            explicit=explicit or None,
-        )
-        with output_lock(folder):  # not while a build is writing there
-            written = write_feed(folder, channel)
-        typer.echo(f"Wrote {written}")
-
-
-def _source(summary: Summary) -> str:
-    """Where a review came from, as the user named it (a URL stays a URL)."""
-    return summary.review.url or str(summary.review.source)
+    written = rebuild_feed(
+        folder,
+        _settings(show=show, artist=artist, base_url=base_url),
+        description=description,
+        link=link,
+        language=language,
+        cover_url=cover_url,
+        owner_email=owner_email,
+        explicit=explicit or None,
+    )
+    typer.echo(f"Wrote {written}")
 
 
 @app.command("download-data")
@@ -564,11 +404,7 @@ def download_data(
     ] = None,
 ) -> None:
     """Download NLTK punkt_tab and stopwords (the one command that goes online)."""
-    with _reported():
-        from digest.summarize.nlp import download_nltk_data
-
-        folder = download_nltk_data(target)
-        typer.echo(f"NLTK data installed in {folder}")
+    typer.echo(f"NLTK data installed in {download_nltk_data(target)}")
 
 
 def run() -> None:

@@ -10,11 +10,11 @@ import os
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from digest.errors import ConfigError
 
@@ -131,14 +131,9 @@ class Settings:
     bitrate_kbps: int = 96
     loudness_lufs: float = -16.0
     sample_rate: int = 44100
-    host: VoiceProfile = field(
-        default_factory=lambda: VoiceProfile(
-            "host", voice="en-us+m3", rate=170, pitch=68
-        )
-    )
-    narrator: VoiceProfile = field(
-        default_factory=lambda: VoiceProfile("narrator", rate=160, pitch=40)
-    )
+    # Frozen, so one default instance can serve every Settings.
+    host: VoiceProfile = VoiceProfile("host", voice="en-us+m3", rate=170, pitch=68)
+    narrator: VoiceProfile = VoiceProfile("narrator", rate=160, pitch=40)
     templates: Templates = field(default_factory=Templates)
     voices_dir: Path | None = None
     music: Path | None = None
@@ -182,19 +177,15 @@ class Settings:
 
 # --- voice profiles --------------------------------------------------------------
 
-_PROFILE_TYPES: dict[str, type] = {
-    "voice": str,
-    "language": str,
-    "variant": str,
-    "rate": int,
-    "pitch": int,
-    "volume": float,
-    "pauses": dict,
-}
-_PROFILE_RANGES: dict[str, tuple[float, float]] = {
-    "rate": (80, 450),
-    "pitch": (0, 99),
-    "volume": (0.0, 1.0),
+# Each profile key's TOML type and, for the numbers, the range they must lie in.
+_PROFILE_KEYS: dict[str, tuple[type, tuple[float, float] | None]] = {
+    "voice": (str, None),
+    "language": (str, None),
+    "variant": (str, None),
+    "rate": (int, (80, 450)),
+    "pitch": (int, (0, 99)),
+    "volume": (float, (0.0, 1.0)),
+    "pauses": (dict, None),
 }
 _PAUSE_KEYS = {f.name.removesuffix("_ms"): f.name for f in fields(Pauses)}
 _VARIANT = re.compile(r"[A-Za-z0-9_-]+")
@@ -209,14 +200,19 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
 
 
-def _typed(path: Path, key: str, value: Any, expected: type) -> Any:
-    """``value`` checked against ``expected`` (TOML ints count as floats)."""
+def _check_known(path: Path, key: str, known: Collection[str]) -> None:
+    if key not in known:
+        raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(known)})")
+
+
+def _typed(path: Path, key: str, value: Any) -> Any:
+    """``value`` checked against its key's type and range (TOML ints pass as floats)."""
+    expected, bounds = _PROFILE_KEYS[key]
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, expected) or isinstance(value, bool):
         name = "table" if expected is dict else expected.__name__
         raise ConfigError(f"{path}: key {key!r} must be {name}")
-    bounds = _PROFILE_RANGES.get(key)
     # NaN fails every comparison, so it is caught here too.
     if bounds is not None and not bounds[0] <= cast(float, value) <= bounds[1]:
         low, high = bounds
@@ -250,12 +246,9 @@ def load_voice_profile(path: Path, base: VoiceProfile) -> VoiceProfile:
     data = _read_toml(path, "voice profile")
     changes: dict[str, Any] = {"source": path}
     for key, value in data.items():
-        expected = _PROFILE_TYPES.get(key)
-        if expected is None:
-            known = ", ".join(_PROFILE_TYPES)
-            raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
-        value = _typed(path, key, value, expected)
-        if expected is str and not value.strip():
+        _check_known(path, key, _PROFILE_KEYS)
+        value = _typed(path, key, value)
+        if isinstance(value, str) and not value.strip():
             raise ConfigError(f"{path}: key {key!r} must not be empty")
         if key == "pauses":
             changes["pauses"] = _load_pauses(path, value, base.pauses)
@@ -271,33 +264,6 @@ def load_voice_profile(path: Path, base: VoiceProfile) -> VoiceProfile:
         voice = f"{voice.partition('+')[0]}+{variant}"
     changes["voice"] = voice
     return replace(base, **changes)
-
-
-def profile_paths(folder: Path) -> tuple[Path, ...]:
-    """Every voice profile file in ``folder`` (``templates.toml`` is not one)."""
-    if not folder.is_dir():
-        return ()
-    return tuple(p for p in sorted(folder.glob("*.toml")) if p.name != TEMPLATES_FILE)
-
-
-def find_profile(settings: Settings, name: str) -> VoiceProfile:
-    """The profile called ``name``: host, narrator or another ``voices/NAME.toml``."""
-    if name == settings.host.name:
-        return settings.host
-    if name == settings.narrator.name:
-        return settings.narrator
-    folder = settings.voices_dir
-    if not _VARIANT.fullmatch(name):  # a bare file name, never a path
-        raise ConfigError(
-            f"voice profile name {name!r} must be letters, digits, - or _"
-        )
-    path = folder / f"{name}.toml" if folder else None
-    if path is None or not path.is_file() or path.name == TEMPLATES_FILE:
-        known = ["host", "narrator"]
-        if folder:
-            known += [p.stem for p in profile_paths(folder) if p.stem not in known]
-        raise ConfigError(f"no voice profile {name!r} (known: {', '.join(known)})")
-    return load_voice_profile(path, VoiceProfile(name))
 
 
 # --- templates -------------------------------------------------------------------
@@ -346,9 +312,7 @@ def load_templates(path: Path, base: Templates | None = None) -> Templates:
     data = _read_toml(path, "templates")
     changes: dict[str, Any] = {"source": path}
     for key, value in data.items():
-        if key not in TEMPLATE_FIELDS:
-            known = ", ".join(TEMPLATE_FIELDS)
-            raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
+        _check_known(path, key, TEMPLATE_FIELDS)
         if key.endswith("transitions"):
             if not isinstance(value, list) or not all(
                 isinstance(item, str) and item.strip() for item in value
@@ -368,49 +332,53 @@ def load_templates(path: Path, base: Templates | None = None) -> Templates:
 
 # --- the one place where precedence is applied -----------------------------------
 
+_SOURCE_ERROR = "must be auto, system or bundled"
+
+
+def _engine_source(value: str) -> str:
+    if value not in ("auto", "system", "bundled"):
+        raise ValueError(value)
+    return value
+
+
+class _EnvVar(NamedTuple):
+    """A ``DIGEST_*`` variable: the setting it sets and how its text is read."""
+
+    setting: str
+    parse: Callable[[str], Any] = str
+    error: str = ""  # said when ``parse`` raises ValueError
+    empty: bool = True  # whether an empty value is read (False: it counts as unset)
+
+
+_ENV_VARS = {
+    "DIGEST_SHOW": _EnvVar("show"),
+    "DIGEST_ARTIST": _EnvVar("artist"),
+    "DIGEST_SENTENCES": _EnvVar("sentences", int, "must be a whole number"),
+    "DIGEST_BASE_URL": _EnvVar("base_url", lambda v: v or None),
+    "DIGEST_BITRATE": _EnvVar("bitrate_kbps", int, "must be a whole number (kbps)"),
+    "DIGEST_ESPEAK": _EnvVar("espeak", _engine_source, _SOURCE_ERROR),
+    "DIGEST_FFMPEG": _EnvVar("ffmpeg", _engine_source, _SOURCE_ERROR),
+    "DIGEST_CACHE": _EnvVar("cache_dir", Path, empty=False),
+    "DIGEST_JOBS": _EnvVar("jobs", int, "must be a whole number", empty=False),
+    "DIGEST_SYNTH_TIMEOUT": _EnvVar(
+        "synth_timeout_s", float, "must be a number of seconds", empty=False
+    ),
+    "DIGEST_EXECUTOR": _EnvVar("executor", empty=False),
+    # Any value but 0 turns the data off (0 leaves it on, as unset does).
+    "DIGEST_NO_NLTK_DATA": _EnvVar("use_nltk_data", lambda v: v == "0", empty=False),
+}
+
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if "DIGEST_SHOW" in env:
-        out["show"] = env["DIGEST_SHOW"]
-    if "DIGEST_ARTIST" in env:
-        out["artist"] = env["DIGEST_ARTIST"]
-    if "DIGEST_SENTENCES" in env:
+    for name, var in _ENV_VARS.items():
+        value = env.get(name)
+        if value is None or not (value or var.empty):
+            continue
         try:
-            out["sentences"] = int(env["DIGEST_SENTENCES"])
+            out[var.setting] = var.parse(value)
         except ValueError:
-            raise ConfigError("DIGEST_SENTENCES must be a whole number") from None
-    if "DIGEST_BASE_URL" in env:
-        out["base_url"] = env["DIGEST_BASE_URL"] or None
-    if "DIGEST_BITRATE" in env:
-        try:
-            out["bitrate_kbps"] = int(env["DIGEST_BITRATE"])
-        except ValueError:
-            raise ConfigError("DIGEST_BITRATE must be a whole number (kbps)") from None
-    for key in ("espeak", "ffmpeg"):
-        name = f"DIGEST_{key.upper()}"
-        if name in env:
-            if env[name] not in ("auto", "system", "bundled"):
-                raise ConfigError(f"{name} must be auto, system or bundled")
-            out[key] = env[name]
-    if env.get("DIGEST_CACHE"):
-        out["cache_dir"] = Path(env["DIGEST_CACHE"])
-    if env.get("DIGEST_JOBS"):
-        try:
-            out["jobs"] = int(env["DIGEST_JOBS"])
-        except ValueError:
-            raise ConfigError("DIGEST_JOBS must be a whole number") from None
-    if env.get("DIGEST_SYNTH_TIMEOUT"):
-        try:
-            out["synth_timeout_s"] = float(env["DIGEST_SYNTH_TIMEOUT"])
-        except ValueError:
-            raise ConfigError(
-                "DIGEST_SYNTH_TIMEOUT must be a number of seconds"
-            ) from None
-    if env.get("DIGEST_EXECUTOR"):
-        out["executor"] = env["DIGEST_EXECUTOR"]
-    if env.get("DIGEST_NO_NLTK_DATA", "") not in ("", "0"):
-        out["use_nltk_data"] = False
+            raise ConfigError(f"{name} {var.error}") from None
     return out
 
 

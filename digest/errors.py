@@ -1,13 +1,16 @@
 """The error tree and the exit codes it maps to.
 
 Every failure a user can cause or fix is a :class:`DigestError` subclass carrying its
-own :class:`ExitCode`; ``cli.run`` is the one place that turns them into an
-``Error: ...`` line and a process exit status. Anything else is a bug.
+own :class:`ExitCode`; :class:`digest.cli.ReportingGroup` is the one place that
+turns them into an ``Error: ...`` line and a process exit status. Anything else is
+a bug.
 """
 
-from enum import IntEnum
+from enum import IntEnum, unique
 
 
+# unique: a repeated value would silently make one name an alias of another.
+@unique
 class ExitCode(IntEnum):
     """Process exit statuses; documented in the README."""
 

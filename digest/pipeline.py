@@ -1,67 +1,92 @@
 """The pipeline: the one module that knows the stage order.
 
-paths → ingest → summarize → script → speak → stitch (→ music) → publish → MP3.
-Each stage is a function over the frozen records in :mod:`digest.models`; this
-module wires them together, owns the temporary work folder and reports progress
-through ``logging``. Also here: the dry run (:func:`plan_episode`, no engine), the
-voice preview (:func:`say`) and the voice listing (:func:`list_voices`).
+    paths ─ingest→ reviews ─summarize→ summaries ─script→ lines
+          ─speak→ clips ─stitch→ mix (─music→) ─encode→ MP3 ─publish→ episode,
+                                             tags, cover, sidecars, feed
+
+Each stage is a module (or folder) of functions over the frozen records in
+:mod:`digest.models`; each takes its own settings record (:mod:`digest.options`).
+This module calls them in order, owns the build's lock and temporary work
+folder, decides what the build record lets it skip, and reports progress
+through ``logging``. Speaking, stitching and encoding overlap: each segment is
+stitched as soon as its clips exist and encoded as soon as it is stitched,
+while later lines are still being spoken. Also here: the dry run
+(:func:`plan_episode`, no engine).
 """
 
-import contextlib
 import logging
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from digest.config import Settings, VoiceProfile, find_profile, load_voice_profile
-from digest.config import profile_paths as voice_profile_paths
-from digest.encode.units import UNITS_DIR, UnitCache, release_large_blocks
-from digest.errors import DigestError, InputError, OutputError, UsageError
-from digest.ingest.options import IngestOptions
+from digest.config import Settings
+from digest.encode.episode import encode_mix
+from digest.encode.units import (
+    EncodedUnit,
+    EncodeSpec,
+    UnitCache,
+    UnitEncoder,
+    UnitSpan,
+    encode_units,
+    unit_spans,
+)
+from digest.errors import DigestError, InputError, OutputError
 from digest.ingest.reader import ingest
-from digest.media.engines import Engines, find_ffmpeg, preflight, prepare_espeak
-from digest.models import Episode, Line, LineKind, Script, Summary
-from digest.publish.cover import render_cover
-from digest.publish.episode import (
+from digest.ingest.targets import source_files
+from digest.media.engines import Engines, preflight
+from digest.media.ffmpeg import check_music, decode_music
+from digest.models import Episode, Mix, Script, Summary
+from digest.options import (
+    channel,
+    episode_encoding,
+    episode_info,
+    ingest_options,
+    script_options,
+    speech,
+    summary_options,
+)
+from digest.publish.cover import (
     CoverArt,
-    check_music,
     cover_from_bytes,
-    export_audio,
-    publish,
+    cover_path,
     read_cover,
+    render_cover,
+    write_cover_file,
 )
-from digest.publish.feed import Channel, write_feed
+from digest.publish.episode import tag_episode
+from digest.publish.feed import write_feed
+from digest.publish.paths import Sidecars
 from digest.publish.sidecars import write_sidecars
-from digest.run.overlap import assemble, framing
-from digest.run.progress import NullProgress, Progress
-from digest.script import (
-    Timeline,
-    estimate_timeline,
-    script_voices,
-    speech_text,
-    write_script,
+from digest.run.pool import default_jobs
+from digest.run.progress import Laps, NullProgress, Progress
+from digest.run.tuning import release_large_blocks
+from digest.script import Timeline, estimate_timeline, script_voices, write_script
+from digest.speak.batches import speak_lines
+from digest.speak.cache import ClipCache
+from digest.speak.espeak import Synthesizer
+from digest.speak.narrators import engine_voices_for, narrators_for
+from digest.stitch import (
+    Stitcher,
+    add_music,
+    framing,
+    music_held,
+    music_reach,
+    music_seconds,
 )
-from digest.speak.espeak import EngineVoice, Pyttsx3Synthesizer, Synthesizer
-from digest.speak.narrators import narrators_for, needs_engine_voices
-from digest.store.cache import (
-    SUMMARIES_DIR,
-    CacheStats,
-    ClipCache,
-    SummaryCache,
-    default_cache_dir,
-)
-from digest.store.files import write_atomic
+from digest.store.cache import CacheStats
+from digest.store.files import place, sweep_leftovers, temp_beside
+from digest.store.layout import UNITS_DIR, default_cache_dir
 from digest.store.lock import output_lock
 from digest.store.manifest import (
     input_hash,
-    output_files,
     sources_hash,
     up_to_date_episode,
     write_manifest,
 )
+from digest.summarize.cache import SummaryCache
+from digest.summarize.reviews import summarize_reviews
 
 if TYPE_CHECKING:
     from digest.summarize.nlp import TextTools
@@ -87,13 +112,6 @@ class BuildResult:
 Sources = Sequence[Path | str]
 
 
-def ingest_options(settings: Settings) -> IngestOptions:
-    """How to read reviews, from the settings (field mapping, URL timeout)."""
-    return IngestOptions.from_strings(
-        list(settings.fields), timeout_s=settings.fetch_timeout_s
-    )
-
-
 def summarize_paths(
     paths: Sources,
     settings: Settings,
@@ -106,42 +124,8 @@ def summarize_paths(
     With a ``cache``, reviews summarized before are not summarized again; NLTK
     then loads only if some review is new.
     """
-    # NLTK and numpy load here, not at import: an up-to-date check needs neither.
-    from digest.summarize.rank import picker, summarize_all
-
     reviews = ingest(paths, ingest_options(settings))
-
-    def make_tools() -> "TextTools":
-        from digest.summarize.nlp import load_text_tools
-
-        made = tools or load_text_tools(use_nltk_data=settings.use_nltk_data)
-        if made.status.problems:
-            log.info(
-                "NLTK data not usable (%s); using the built-in fallback",
-                "; ".join(made.status.problems),
-            )
-        return made
-
-    pick = (
-        cache.pick(lambda: picker(make_tools()))
-        if cache is not None
-        else picker(make_tools())
-    )
-    summaries = summarize_all(
-        reviews,
-        None,
-        sentences=settings.sentences,
-        seconds=settings.seconds,
-        episode_seconds=settings.episode_seconds,
-        wpm=settings.narrator.rate,
-        pick=pick,
-    )
-    if cache is not None and cache.hits:
-        log.info("summaries: %d from the cache, %d made", cache.hits, cache.misses)
-    for summary in summaries:
-        if not summary.sentences:
-            log.warning("%s: no sentences to read, skipped", summary.review.source)
-    return summaries
+    return summarize_reviews(reviews, summary_options(settings), tools, cache=cache)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +149,14 @@ def plan_episode(paths: Sources, settings: Settings) -> Plan:
     if settings.music is not None and not settings.music.is_file():
         raise InputError(f"{settings.music}: music file not found")
     summaries = _spoken(summarize_paths(paths, settings))
-    script = write_script(summaries, settings)
-    lead, tail = framing(settings)
+    script = write_script(summaries, script_options(settings))
+    lead, tail = framing(settings.music is not None)
     return Plan(
         summaries,
         script,
-        estimate_timeline(script, script_voices(script, settings), lead, tail),
+        estimate_timeline(
+            script, script_voices(script, script_options(settings)), lead, tail
+        ),
     )
 
 
@@ -190,7 +176,7 @@ def build_episode(
     """
     folder = settings.output.parent
     with output_lock(folder):
-        sweep_leftovers(folder, settings.output)
+        sweep_leftovers(folder, settings.output.stem)
         return _build(
             paths,
             settings,
@@ -199,27 +185,6 @@ def build_episode(
             progress=progress,
             force=force,
         )
-
-
-def sweep_leftovers(folder: Path, mp3: Path) -> list[Path]:
-    """Delete the temporary files of an earlier, killed build of ``mp3``.
-
-    Only names this episode's builds (and feed.xml's writer) use: ``.STEM.*``
-    ending in ``.part``, ``.part.mp3`` or ``.tmp``, in the folder and its cache.
-    Called under the folder's lock, so no other build is writing them.
-    """
-    removed = []
-    for where in (folder, folder / ".cache"):
-        for prefix in (f".{mp3.stem}.", ".feed.xml."):
-            for path in where.glob(f"{prefix}*"):
-                name = path.name
-                if name.endswith((".part", ".part.mp3", ".tmp")) and path.is_file():
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                        removed.append(path)
-    if removed:
-        log.info("removed %d file(s) left by an interrupted build", len(removed))
-    return removed
 
 
 def _build(
@@ -236,88 +201,54 @@ def _build(
     When the build record says the episode and its sidecars already came from
     the same reviews, script, settings and engines, and they are unchanged on
     disk, nothing is synthesized or encoded (``up_to_date``); ``force`` rebuilds.
-
-    With the real engine (no ``synthesizer`` given) uncached lines are spoken by
-    worker processes (:mod:`digest.run.workers`); a given synthesizer runs in this
-    process, one line after another.
     """
     bar = progress or NullProgress()
     release_large_blocks()  # before the big arrays of summarizing and levelling
-    timings: list[tuple[str, float]] = []
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings.append((stage, now - clock))
-        clock = now
-
+    lap = Laps()
     engines = engines or preflight(settings.espeak, settings.ffmpeg)
-    ffmpeg = engines.ffmpeg.path
-    sources = sources_hash(paths, settings, engines)
+    sources = sources_hash(source_files(paths), settings, engines)
     if sources is not None and not force:
         # Nothing read, summarized or scripted when no file or setting changed.
         done = up_to_date_episode(sources, settings.output, None, key="sources")
         if done is not None:
-            return _already(done, settings, engines, timings, lap, bar)
+            return _already(done, settings, engines, lap, bar)
     # Files the user named are checked before minutes of work, not after.
-    cover: CoverArt = (
-        read_cover(settings.cover)
-        if settings.cover
-        else cover_from_bytes(
-            render_cover(settings.show, settings.episode_title), "generated cover"
-        )
-    )
+    cover = _cover(settings)
     if settings.music is not None:
-        check_music(ffmpeg, settings.music)
+        check_music(engines.ffmpeg.path, settings.music)
     bar.stage("summarize")
     folder = settings.cache_dir or default_cache_dir(settings.output)
-    summary_cache = None
-    if settings.use_cache:
-        from digest.summarize.nlp import data_fingerprint
-
-        fingerprint = data_fingerprint(use_nltk_data=settings.use_nltk_data)
-        summary_cache = SummaryCache(folder / SUMMARIES_DIR, fingerprint)
+    summary_cache = (
+        SummaryCache.beside(folder, use_nltk_data=settings.use_nltk_data)
+        if settings.use_cache
+        else None
+    )
     ingested = summarize_paths(paths, settings, cache=summary_cache)
     summaries = _spoken(ingested)
     lap("summarize")
-    languages = narrators_for(
-        summaries, settings.narrator, _engine_voices(summaries, synthesizer)
-    )
+    voices = engine_voices_for(summaries, synthesizer)
+    languages = narrators_for(summaries, settings.narrator, voices)
     for warning in languages.warnings:
         log.warning("%s", warning)
-    script = write_script(summaries, settings, languages.narrators)
-    lines = script.lines
-    log.info("script: %d segments, %d lines", len(script.segments), len(lines))
-    files = output_files(settings.output, _cover_path(settings.output, cover))
+    script = write_script(summaries, script_options(settings), languages.narrators)
+    log.info("script: %d segments, %d lines", len(script.segments), len(script.lines))
+    files = (
+        settings.output,
+        *Sidecars.for_mp3(settings.output).paths,
+        cover_path(settings.output, cover),
+    )
     inputs = input_hash([s.review for s in ingested], script, settings, engines)
     done = None if force else up_to_date_episode(inputs, settings.output, files)
     if done is not None:
         write_manifest(inputs, done, files, sources)  # record the sources hash
-        return _already(done, settings, engines, timings, lap, bar, script, summaries)
-    cache = ClipCache(folder) if settings.use_cache else None
+        return _already(done, settings, engines, lap, bar, script, summaries)
+    caches = _Caches.at(folder) if settings.use_cache else _Caches()
     try:
         with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
-            made = assemble(
-                script,
-                settings,
-                Path(tmp),
-                engines,
-                synthesizer=synthesizer,
-                clip_cache=cache,
-                unit_cache=UnitCache(folder / UNITS_DIR) if cache is not None else None,
-                bar=bar,
-                lap=lap,
+            made = _assemble(
+                script, settings, Path(tmp), engines, synthesizer, caches, bar, lap
             )
-            episode = publish(
-                made.mix,
-                ffmpeg,
-                settings,
-                summaries,
-                cover,
-                encoder=engines.ffmpeg.version,
-                ready=(made.units, made.encoded),
-            )
+            episode = _publish(made, settings, summaries, cover)
             lap("publish")
     except OSError as exc:
         # Clips and the mix live in the temporary folder: a full disk shows here.
@@ -326,43 +257,176 @@ def _build(
             f"{where}: cannot write temporary audio ({exc.strerror or exc})"
         ) from exc
     write_sidecars(episode, script, summaries)
-    _write_cover_file(episode.path, cover)
+    write_cover_file(episode.path, cover)
     write_manifest(inputs, episode, files, sources)
     if settings.feed:
         _refresh_feed(settings)
     lap("sidecars")
     bar.finish()
+    stats = made.clips if caches.clips is not None else None
     return BuildResult(
-        episode,
-        script,
-        summaries,
-        tuple(timings),
-        engines,
-        cache=made.clips if cache is not None else None,
+        episode, script, summaries, tuple(lap.timings), engines, False, stats
     )
 
 
-def _engine_voices(
-    summaries: Sequence[Summary], synthesizer: Synthesizer | None
-) -> list[EngineVoice] | None:
-    """The engine's voices when a review is not in English, else None.
+def _cover(settings: Settings) -> CoverArt:
+    """The user's cover art, checked, or one drawn for this episode."""
+    if settings.cover:
+        return read_cover(settings.cover)
+    drawn = render_cover(settings.show, settings.episode_title)
+    return cover_from_bytes(drawn, "generated cover")
 
-    An English episode never starts the engine for this; a synthesizer without
-    a voice list (a test fake) gives None, so every review keeps the narrator.
+
+@dataclass(frozen=True, slots=True)
+class _Caches:
+    """The clip and unit caches of a build (None: ``--no-cache``)."""
+
+    clips: ClipCache | None = None
+    units: UnitCache | None = None
+
+    @classmethod
+    def at(cls, folder: Path) -> "_Caches":
+        return cls(ClipCache(folder), UnitCache(folder / UNITS_DIR))
+
+
+@dataclass(frozen=True, slots=True)
+class _Assembled:
+    """The mix, its units as MP3s (in order), how they were made, the clips' story."""
+
+    mix: Mix
+    units: tuple[EncodedUnit, ...]
+    encoded: int  # units encoded now, not found in the cache
+    clips: CacheStats
+    spec: EncodeSpec
+
+
+def _assemble(
+    script: Script,
+    settings: Settings,
+    work: Path,
+    engines: Engines,
+    synthesizer: Synthesizer | None,
+    caches: _Caches,
+    bar: Progress,
+    lap: Callable[[str], None],
+) -> _Assembled:
+    """Speak, stitch and encode the script, the three at once.
+
+    Clips arrive as the speech workers finish their batches (cached ones at
+    once); the stitcher writes each segment into the mix as soon as its clips
+    and all earlier segments are in; each written segment goes straight to the
+    unit encoder. A music bed changes the intro and outro after the whole mix
+    exists, so with music the first two and last two units wait for it.
     """
-    if not needs_engine_voices(summaries):
-        return None
-    source = synthesizer if synthesizer is not None else Pyttsx3Synthesizer()
-    listing = getattr(source, "engine_voices", None)
-    return list(listing()) if callable(listing) else None
+    spec = episode_encoding(settings, engines)
+    jobs = settings.jobs or default_jobs()
+    segments = len(script.segments)
+    music = settings.music
+    held = music_held(segments) if music is not None else frozenset()
+    lead, tail = framing(music is not None)
+    stitcher = Stitcher(
+        script.segments, work / "mix.wav", lead_in_ms=lead, tail_ms=tail
+    )
+    (work / "units").mkdir()
+    encoder = UnitEncoder(
+        spec, work / "units", cache=caches.units, jobs=min(jobs, segments)
+    )
+    stats = CacheStats()
+    try:
+        bar.stage("synthesize", len(script.lines))
+        clips = speak_lines(
+            script.lines,
+            script_voices(script, script_options(settings)),
+            work,
+            speech(settings, synthesizer),
+            cache=caches.clips,
+            stats=stats,
+            progress=bar.update,
+        )
+        for index, clip in clips:
+            for seg in stitcher.add(index, clip):
+                if seg not in held:
+                    start, frames = stitcher.span(seg)
+                    encoder.submit(
+                        UnitSpan(seg, stitcher.out, stitcher.rate, start, frames)
+                    )
+        if caches.clips is not None:
+            repeats = f", {stats.repeats} repeats shared" if stats.repeats else ""
+            log.info(
+                "clips: %d from the cache, %d synthesized%s",
+                stats.hits, stats.misses, repeats,
+            )  # fmt: skip
+        lap("speak")
+        bar.stage("encode")
+        mix = stitcher.finish()
+        if music is not None:
+            bed = decode_music(
+                spec.ffmpeg, music, work / "music.wav", mix.sample_rate,
+                music_seconds(mix) + 1,
+            )  # fmt: skip
+            mix = add_music(mix, bed, work / "mix-music.wav")
+            if not music_reach(mix) <= held:
+                # Units already encoded without the music: start again.
+                encoder.close()
+                units, made = encode_units(
+                    mix, spec, work / "units", cache=caches.units, jobs=jobs
+                )
+                lap("stitch")
+                return _Assembled(mix, units, made, stats, spec)
+        spans = unit_spans(mix)
+        for seg in sorted(held):
+            start, frames = spans[seg]
+            encoder.submit(UnitSpan(seg, mix.wav, mix.sample_rate, start, frames))
+        lap("stitch")
+        units, made = encoder.results(segments)
+    finally:
+        encoder.close()
+        stitcher.close()
+    return _Assembled(mix, units, made, stats, spec)
+
+
+def _publish(
+    made: _Assembled,
+    settings: Settings,
+    summaries: Sequence[Summary],
+    cover: CoverArt,
+) -> Episode:
+    """Join the units into the episode, tag it and rename it into place."""
+    target = settings.output
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give a file name ending in .mp3")
+    with temp_beside(target, ".mp3") as tmp:
+        ready = (made.units, made.encoded)
+        encoded = encode_mix(made.mix, tmp, made.spec, target=target, ready=ready)
+        placement = encoded.placement
+        info = episode_info(settings)
+        tag_episode(tmp, target, placement, info, summaries, cover)
+        place(tmp, target)
+    log.info(
+        "units: %d encoded, %d from the cache",
+        encoded.encoded_units, len(placement.chapters) - encoded.encoded_units,
+    )  # fmt: skip
+    return Episode(
+        path=target,
+        title=info.title,
+        show=info.show,
+        episode_date=info.episode_date,
+        seconds=placement.seconds,
+        sample_rate=made.spec.sample_rate,
+        bitrate_kbps=made.spec.bitrate_kbps,
+        chapters=placement.chapters,
+        reviews=len(summaries),
+        loudness_lufs=encoded.loudness_lufs,
+        true_peak_dbtp=encoded.true_peak_dbtp,
+        cues=placement.cues,
+    )
 
 
 def _already(
     done: Episode,
     settings: Settings,
     engines: Engines,
-    timings: list[tuple[str, float]],
-    lap: Callable[[str], None],
+    lap: Laps,
     bar: Progress,
     script: Script | None = None,
     summaries: tuple[Summary, ...] = (),
@@ -374,109 +438,13 @@ def _already(
     lap("check")
     bar.finish()
     return BuildResult(
-        done,
-        script,
-        summaries,
-        tuple(timings),
-        engines,
-        up_to_date=True,
-    )
-
-
-def _cover_path(mp3: Path, cover: CoverArt) -> Path:
-    """``NAME.cover.png`` (or ``.cover.jpg`` for JPEG art) beside the MP3."""
-    return mp3.with_suffix(".cover.png" if cover.mime == "image/png" else ".cover.jpg")
-
-
-def _write_cover_file(mp3: Path, cover: CoverArt) -> Path:
-    """The embedded cover also beside the MP3 (``NAME.cover.png``) for the feed."""
-    target = _cover_path(mp3, cover)
-    for stale in (".cover.png", ".cover.jpg", ".cover.jpeg"):
-        if mp3.with_suffix(stale) != target:
-            mp3.with_suffix(stale).unlink(missing_ok=True)
-    if not (target.is_file() and target.read_bytes() == cover.data):
-        write_atomic(target, cover.data)
-    return target
-
-
-def channel_for(settings: Settings, **extra: Any) -> Channel:
-    """The feed's channel from the settings (show, artist, base URL) plus flags."""
-    given = {k: v for k, v in extra.items() if v is not None}
-    return Channel(
-        title=settings.show,
-        author=settings.artist,
-        base_url=settings.base_url,
-        **given,
+        done, script, summaries, tuple(lap.timings), engines, up_to_date=True
     )
 
 
 def _refresh_feed(settings: Settings) -> None:
     """Rebuild feed.xml beside the episode; a feed problem does not fail a build."""
     try:
-        write_feed(settings.output.parent, channel_for(settings))
+        write_feed(settings.output.parent, channel(settings))
     except DigestError as exc:
         log.warning("feed.xml not updated: %s", exc)
-
-
-@dataclass(frozen=True, slots=True)
-class SayResult:
-    """A voice preview: where it went, who spoke, how long."""
-
-    path: Path
-    profile: VoiceProfile
-    seconds: float
-
-
-def preview_voice(
-    text: str,
-    voice: str,
-    out: Path,
-    settings: Settings,
-    *,
-    synthesizer: Synthesizer | None = None,
-) -> SayResult:
-    """Speak ``text`` with the profile called ``voice`` into ``out`` (.wav/.mp3)."""
-    spoken = speech_text(text)
-    if not spoken:
-        raise InputError("nothing to say: the text is empty")
-    if out.suffix.lower() not in (".wav", ".mp3"):
-        raise UsageError(f"-o {out}: give a file name ending in .wav or .mp3")
-    profile = find_profile(settings, voice)
-    ffmpeg = None
-    if out.suffix.lower() == ".mp3":
-        ffmpeg = find_ffmpeg(settings.ffmpeg).path
-    if synthesizer is None:
-        prepare_espeak(settings.espeak)
-        synthesizer = Pyttsx3Synthesizer(
-            timeout=settings.synth_timeout_s, retries=settings.synth_retries
-        )
-    line = Line(profile.name, spoken, LineKind.SENTENCE, 0)
-    with tempfile.TemporaryDirectory(prefix="digest-say-") as tmp:
-        clip = synthesizer.synthesize(line, profile, Path(tmp) / "say.wav")
-        export_audio(clip.path, out, settings, ffmpeg)
-    return SayResult(out, profile, clip.seconds)
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceListing:
-    """The voice profiles in use or on disk, and what the engine offers."""
-
-    profiles: tuple[VoiceProfile, ...]
-    engine: tuple[EngineVoice, ...]
-    variants: tuple[str, ...]
-    resolved: tuple[str, ...]  # the engine id each profile maps to
-
-
-def list_voices(settings: Settings) -> VoiceListing:
-    """Every profile (host, narrator, other ``voices/*.toml``) and engine voice."""
-    profiles = [settings.host, settings.narrator]
-    if settings.voices_dir is not None:
-        for path in voice_profile_paths(settings.voices_dir):
-            if path.stem not in (settings.host.name, settings.narrator.name):
-                profiles.append(load_voice_profile(path, VoiceProfile(path.stem)))
-    prepare_espeak(settings.espeak)
-    synth = Pyttsx3Synthesizer(timeout=settings.synth_timeout_s)
-    resolved = tuple(synth.check(profile) for profile in profiles)
-    return VoiceListing(
-        tuple(profiles), tuple(synth.engine_voices()), synth.variants(), resolved
-    )

@@ -1,6 +1,6 @@
 """The episode script: summaries → :class:`Script` of spoken lines.
 
-In: the summaries and the settings (templates, voice profiles). Out: segments
+In: the summaries and :class:`ScriptOptions` (templates, voice profiles). Out: segments
 (intro, one per review, outro), each a run of :class:`Line` records saying who
 speaks, what (prepared for speech) and how long the silence after it is; and, for
 ``build --dry-run``, a :class:`Timeline` estimated from each voice's words per
@@ -15,9 +15,18 @@ import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from digest.config import Settings, Templates, VoiceProfile
-from digest.models import Line, LineKind, Script, Segment, Summary
+from digest.config import Templates, VoiceProfile
+from digest.models import (
+    Line,
+    LineKind,
+    Script,
+    Segment,
+    Summary,
+    expected_seconds,
+    speech_text,
+)
 
 HOST = "host"
 NARRATOR = "narrator"
@@ -27,112 +36,35 @@ _NUMBER_WORDS = (
     "ten", "eleven", "twelve",
 )  # fmt: skip
 
-# Characters espeak reads badly or literally, mapped to what a listener expects.
-_SPEECH_CHARS = str.maketrans(
-    {
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‘": "'",
-        "’": "'",
-        "\u00a0": " ",
-        "…": "...",
-    }
-)
-_WORD_SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])")
-_NUMBER_RANGE = re.compile(r"(?<=\d)\s*[–—-]\s*(?=\d)")
-_DOUBLE_COMMA = re.compile(r",(\s*,)+")
-_DASH = re.compile(r"\s*[—–]\s*|\s+-\s+|(?<=\w)--(?=\w)")
-_SPACES = re.compile(r"\s+")
 _WORDLIKE = re.compile(r"\w")
 # A template's full stop after a value that already ends a sentence ("Why?.").
 _DOUBLE_STOP = re.compile(r"(?<=[!?])\.|(?<=[^.]\.)\.(?!\.)")
 
 
-# Asides that mean nothing read aloud: editorial marks, years, picture pointers and
-# "(Name/Studio)" credits. Other parentheses become commas: a spoken aside.
-_EDITORIAL = re.compile(r"\s*\[(?:\.\.\.|sic|emphasis (?:added|mine))\]", re.IGNORECASE)
-_BRACKETS = re.compile(r"\[([^\[\]]{1,80})\]")
-_SILENT_ASIDE = re.compile(
-    r"\s*\(\s*(?:(?:19|20)\d\d|pictured|above|below|left|right|center|centre"
-    r"|top|bottom|see (?:above|below)|[^()]{0,60}/[^()]{0,60})\s*\)",
-    re.IGNORECASE,
-)
-_WHOLE_ASIDE = re.compile(r"^\(([^()]+)\)$")
-_ASIDE = re.compile(r"\s*\(([^()]{1,120})\)\s*")
-_ELLIPSIS = re.compile(r"\s*(?:\.\s?){3,}\s*")
-_COMMA_BEFORE_STOP = re.compile(r",\s*(?=[.!?;:]|$)")
-# What "writer/director" and "1990–1995" are read as, by the review's language
-# (a French sentence read with "and" sounds wrong); English for the rest.
-_CONNECTORS: dict[str, tuple[str, str]] = {
-    "en": ("and", "to"),
-    "fr": ("et", "à"),
-    "de": ("und", "bis"),
-    "es": ("y", "a"),
-    "it": ("e", "a"),
-    "pt": ("e", "a"),
-    "nl": ("en", "tot"),
-}
+@dataclass(frozen=True, slots=True)
+class ScriptOptions:
+    """What the script needs of the settings: names, date, templates, voices."""
 
+    show: str
+    title: str  # the episode's title, given or made from the date
+    titled: bool  # whether the user gave the title (the intro then skips the date)
+    episode_date: date
+    templates: Templates
+    host: VoiceProfile
+    narrator: VoiceProfile
 
-def _aside(match: re.Match[str]) -> str:
-    return f", {match.group(1).strip()}, "
-
-
-def _ellipsis(match: re.Match[str]) -> str:
-    # A trailing ellipsis ends the sentence; inside one it is a pause.
-    return "." if match.end() == len(match.string) else ", "
-
-
-def speech_text(text: str, language: str | None = None) -> str:
-    """Prepare written text for the speech engine without changing its words.
-
-    Punctuation that reads badly becomes pauses (dashes, ellipses, parentheses) and
-    asides that mean nothing aloud (years, credits, "[sic]") are left out; the
-    words of the sentence itself are never changed or reordered. ``language``
-    (the review's ISO 639-1 code) picks the words said for "/" and number ranges.
-    """
-    primary = (language or "en").lower().replace("_", "-").partition("-")[0]
-    and_word, to_word = _CONNECTORS.get(primary, _CONNECTORS["en"])
-    text = text.translate(_SPEECH_CHARS).strip()
-    text = _EDITORIAL.sub("", text)
-    text = _BRACKETS.sub(r"\1", text)
-    text = _SILENT_ASIDE.sub("", text)
-    text = _WHOLE_ASIDE.sub(r"\1", text)
-    text = _ASIDE.sub(_aside, text)
-    text = _ELLIPSIS.sub(_ellipsis, text)
-    text = text.replace("and/or", "and or")
-    # "writer/director" is not "writer slash director"; "1990–1995" is a range.
-    text = _WORD_SLASH.sub(f" {and_word} ", text)
-    text = _NUMBER_RANGE.sub(f" {to_word} ", text)
-    text = _DASH.sub(", ", text)
-    text = _DOUBLE_COMMA.sub(",", text)
-    text = _SPACES.sub(" ", text).strip()
-    return _COMMA_BEFORE_STOP.sub("", text).strip(" ,")
+    def voice(self, speaker: str) -> VoiceProfile:
+        """The profile for a script speaker: a narrator's (``narrator.fr`` too) or
+        the host's."""
+        name = self.narrator.name
+        if speaker == name or speaker.startswith(f"{name}."):
+            return self.narrator
+        return self.host
 
 
 def count_words(number: int) -> str:
     """Small numbers as words, for smoother speech."""
     return _NUMBER_WORDS[number] if 0 <= number < len(_NUMBER_WORDS) else str(number)
-
-
-_BREATHS = re.compile(r"[,;:]")
-_STOPS = re.compile(r"[.!?]+")
-
-
-def expected_seconds(text: str, rate_wpm: int) -> float:
-    """The spoken duration of ``text`` at ``rate_wpm`` words per minute, estimated.
-
-    Counts "words" of seven characters (space included) plus the pause espeak
-    makes at each comma (1.5 words) and full stop (0.5): on espeak-ng 1.52 at
-    160-170 wpm that is within 8 % per line on average (a plain word count: 12 %,
-    and 40 % on lines of long words).
-    """
-    text = text.strip()
-    breaths = len(_BREATHS.findall(text))
-    stops = len(_STOPS.findall(text))
-    words = max(1.0, len(text) / 7 + 1.5 * breaths + 0.5 * stops)
-    return words * 60.0 / rate_wpm
 
 
 # --- facts read out with the announcement ------------------------------------------
@@ -187,12 +119,12 @@ def _render(template: str, values: Mapping[str, object]) -> str:
     return _DOUBLE_STOP.sub("", speech_text(template.format_map(values)))
 
 
-def _episode_values(settings: Settings, reviews: int) -> dict[str, object]:
-    day = settings.episode_date
+def _episode_values(options: ScriptOptions, reviews: int) -> dict[str, object]:
+    day = options.episode_date
     noun = "review" if reviews == 1 else "reviews"
     return {
-        "show": settings.show,
-        "title": settings.episode_title,
+        "show": options.show,
+        "title": options.title,
         "date": f"{day:%A}, {day:%B} {day.day}, {day.year}",
         "weekday": f"{day:%A}",
         "count": count_words(reviews),
@@ -200,13 +132,13 @@ def _episode_values(settings: Settings, reviews: int) -> dict[str, object]:
     }
 
 
-def _transition_start(settings: Settings) -> int:
+def _transition_start(options: ScriptOptions) -> int:
     """Where in the transition list this episode starts: fixed by its identity.
 
     A checksum, not a random draw: the same show, title and date always give the
     same script, while different episodes do not all open with the same phrase.
     """
-    key = f"{settings.show}\n{settings.episode_title}\n{settings.episode_date}"
+    key = f"{options.show}\n{options.title}\n{options.episode_date}"
     return zlib.crc32(key.encode("utf-8"))
 
 
@@ -275,26 +207,26 @@ def _review_segment(
     index: int,
     total: int,
     transition: str | None,
-    settings: Settings,
+    options: ScriptOptions,
     narrator: VoiceProfile,
 ) -> Segment:
-    host = settings.voice(HOST)
+    host = options.voice(HOST)
     lines: list[Line] = []
     if transition:
         pause = host.pauses.transition_ms
         lines.append(Line(HOST, transition, LineKind.TRANSITION, pause))
-    announce = _announcement(summary, index + 1, total, settings.templates)
+    announce = _announcement(summary, index + 1, total, options.templates)
     lines.append(Line(HOST, announce, LineKind.ANNOUNCE, host.pauses.announce_ms))
     for text, pause in _sentences(summary, narrator):
         lines.append(Line(narrator.name, text, LineKind.SENTENCE, pause))
     return Segment(summary.review.title, tuple(lines))
 
 
-def _transitions(count: int, settings: Settings) -> list[str | None]:
+def _transitions(count: int, options: ScriptOptions) -> list[str | None]:
     """The transition before each review (none before the first), deterministic."""
-    templates = settings.templates
+    templates = options.templates
     regular, final = templates.transitions, templates.final_transitions
-    start = _transition_start(settings)
+    start = _transition_start(options)
     out: list[str | None] = [None]
     for index in range(1, count):
         values = {"number": count_words(index + 1), "total": count_words(count)}
@@ -334,59 +266,61 @@ def chapter_titles(summaries: Sequence[Summary]) -> list[str]:
 
 def write_script(
     summaries: Sequence[Summary],
-    settings: Settings,
+    options: ScriptOptions,
     narrators: Mapping[str, VoiceProfile] | None = None,
 ) -> Script:
     """Lay out the episode: intro, one segment per review, outro.
 
     ``narrators`` maps a review language (``Review.language``) to the profile
     that reads its summary (:func:`digest.speak.narrators.narrators_for`); other
-    reviews are read by the settings' narrator.
+    reviews are read by the options' narrator.
     """
     narrators = narrators or {}
-    default = settings.voice(NARRATOR)
+    default = options.voice(NARRATOR)
     extra: dict[str, VoiceProfile] = {}
     spoken = [s for s in summaries if any(_WORDLIKE.search(x) for x in s.sentences)]
-    templates = settings.templates
-    host = settings.voice(HOST)
-    values = _episode_values(settings, len(spoken))
-    greeting = templates.intro if settings.title else templates.intro_dated
+    templates = options.templates
+    host = options.voice(HOST)
+    values = _episode_values(options, len(spoken))
+    greeting = templates.intro if options.titled else templates.intro_dated
     intro = Line(HOST, _render(greeting, values), LineKind.INTRO, host.pauses.intro_ms)
     segments = [Segment("Intro", (intro,))]
-    transitions = _transitions(len(spoken), settings)
+    transitions = _transitions(len(spoken), options)
     titles = chapter_titles(spoken)
     for index, (summary, transition, title) in enumerate(
         zip(spoken, transitions, titles, strict=True)
     ):
         language = summary.review.language
         narrator = narrators.get(language, default) if language else default
-        if narrator.name not in (default.name, settings.host.name):
+        if narrator.name not in (default.name, options.host.name):
             extra.setdefault(narrator.name, narrator)
         segment = _review_segment(
-            summary, index, len(spoken), transition, settings, narrator
+            summary, index, len(spoken), transition, options, narrator
         )
         segments.append(Segment(title, segment.lines))
     outro = Line(HOST, _render(templates.outro, values), LineKind.OUTRO, 0)
     segments.append(Segment("Outro", (outro,)))
     return Script(
-        show=settings.show,
-        title=settings.episode_title,
-        episode_date=settings.episode_date,
+        show=options.show,
+        title=options.title,
+        episode_date=options.episode_date,
         segments=tuple(segments),
         voices=tuple(extra.values()),
     )
 
 
-def script_voices(script: Script, settings: Settings) -> Callable[[str], VoiceProfile]:
-    """The profile of each line's speaker: the script's own, else the settings'.
+def script_voices(
+    script: Script, options: ScriptOptions
+) -> Callable[[str], VoiceProfile]:
+    """The profile of each line's speaker: the script's own, else the options'.
 
-    Pass it wherever ``settings.voice`` was the lookup (synthesis, timeline).
+    Pass it wherever a speaker's profile is looked up (synthesis, timeline).
     """
     own = {profile.name: profile for profile in script.voices}
 
     def voice(speaker: str) -> VoiceProfile:
         found = own.get(speaker)
-        return found if found is not None else settings.voice(speaker)
+        return found if found is not None else options.voice(speaker)
 
     return voice
 

@@ -16,7 +16,6 @@ import logging
 import math
 import sys
 import warnings
-import wave
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import SynthesisError
+from digest.media.wav import WavError, WavReader, WavWriter, read_pcm
 from digest.models import Chapter, Clip, Cue, Mix, Segment
 
 FADE_MS = 6
@@ -50,16 +50,15 @@ def _load(clip: Clip, rate: int, segment_class: Any) -> bytes:
     try:
         # Read the WAV ourselves: pydub's from_wav leaks its file handle and, on a
         # header it dislikes, silently falls back to ffprobe/ffmpeg.
-        with wave.open(str(clip.path), "rb") as wav:
-            audio = segment_class(
-                data=wav.readframes(wav.getnframes()),
-                sample_width=wav.getsampwidth(),
-                frame_rate=wav.getframerate(),
-                channels=wav.getnchannels(),
-            )
-    except (OSError, EOFError, RuntimeError, wave.Error) as exc:
-        # RuntimeError: Python's chunk reader on some malformed RIFF data.
+        info, pcm = read_pcm(clip.path)
+    except WavError as exc:
         raise SynthesisError(f"{clip.path.name}: unreadable clip ({exc})") from exc
+    audio = segment_class(
+        data=pcm,
+        sample_width=info.sample_width,
+        frame_rate=info.sample_rate,
+        channels=info.channels,
+    )
     audio = audio.set_channels(1).set_sample_width(2)
     if audio.frame_rate != rate:
         audio = audio.set_frame_rate(rate)
@@ -156,8 +155,7 @@ class Stitcher:
             self._first_line.append(self._first_line[-1] + len(segment.lines))
         self._pending: dict[int, Clip] = {}
         self._next = 0  # the next segment to write
-        self._file: Any = None
-        self._wav: Any = None
+        self._wav: WavWriter | None = None
         self._segment_class: Any = None
         self.rate = 0
         self.frames = 0
@@ -174,17 +172,14 @@ class Stitcher:
         return round(frame * 1000 / self.rate)
 
     def _write(self, pcm: bytes) -> None:
-        self._wav.writeframes(pcm)
+        if self._wav is not None:
+            self._wav.write(pcm)
         self.frames += len(pcm) // 2
 
     def _open(self, rate: int) -> None:
         self.rate = rate
         self._segment_class = _pydub()
-        self._file = open(self.out, "wb")  # noqa: SIM115 - closed by finish/close
-        self._wav = wave.open(self._file, "wb")
-        self._wav.setnchannels(1)
-        self._wav.setsampwidth(2)
-        self._wav.setframerate(rate)
+        self._wav = WavWriter(self.out, rate)
         self._write(_silence(self.lead_in_ms, rate))
 
     def add(self, index: int, clip: Clip) -> list[int]:
@@ -204,8 +199,8 @@ class Stitcher:
             )
             written.append(self._next)
             self._next += 1
-        if written:
-            self._file.flush()
+        if written and self._wav is not None:
+            self._wav.flush()
         return written
 
     def _write_segment(self, seg_index: int, clips: Sequence[Clip]) -> None:
@@ -259,7 +254,6 @@ class Stitcher:
         """Close the WAV (also when the build stops early)."""
         if self._wav is not None:
             self._wav.close()
-            self._file.close()
             self._wav = None
 
 
@@ -336,6 +330,27 @@ def music_envelopes(mix: Mix) -> tuple[Envelope, Envelope]:
     return intro_env, outro_env
 
 
+def framing(music: bool) -> tuple[int, int]:
+    """Silence (ms) before the first and after the last word: room for music."""
+    return (MUSIC_LEAD_MS, MUSIC_TAIL_MS) if music else (LEAD_IN_MS, 0)
+
+
+def music_held(segments: int) -> frozenset[int]:
+    """The chapters a music bed may reach: the first two and the last two."""
+    return frozenset({0, 1, segments - 2, segments - 1} & set(range(segments)))
+
+
+def music_reach(mix: Mix) -> set[int]:
+    """The chapters a music bed over ``mix`` touches (by index)."""
+    reach = set()
+    for env in music_envelopes(mix):
+        first, last = env[0][0], env[-1][0]
+        for index, chapter in enumerate(mix.chapters):
+            if chapter.start_ms <= last and first < chapter.end_ms:
+                reach.add(index)
+    return reach
+
+
 def music_seconds(mix: Mix) -> float:
     """How much music :func:`add_music` needs: the longer of its two sections."""
     spans = [env[-1][0] - env[0][0] for env in music_envelopes(mix)]
@@ -359,13 +374,13 @@ def _rms(samples: Iterable[int]) -> float:
     return math.sqrt(total / count) if count else 0.0
 
 
-def _section_rms(src: Any, cues: Sequence[Cue], rate: int) -> float:
+def _section_rms(src: WavReader, cues: Sequence[Cue], rate: int) -> float:
     """RMS level of the speech in ``cues`` read from the open WAV ``src``."""
     total = count = 0
     for cue in cues:
         start = rate * cue.start_ms // 1000
-        src.setpos(start)
-        part = _samples(src.readframes(rate * cue.end_ms // 1000 - start))
+        src.seek(start)
+        part = _samples(src.read(rate * cue.end_ms // 1000 - start))
         total += sum(v * v for v in part)
         count += len(part)
     return math.sqrt(total / count) if count else 0.0
@@ -380,10 +395,13 @@ def add_music(mix: Mix, music_wav: Path, out: Path) -> Mix:
     held in memory; the rest of the episode is copied through in chunks.
     """
     rate = mix.sample_rate
-    with wave.open(str(music_wav), "rb") as src:
-        if src.getframerate() != rate or src.getnchannels() != 1:
-            raise SynthesisError(f"{music_wav.name}: music not decoded to mono {rate}")
-        music = _samples(src.readframes(src.getnframes()))
+    try:
+        info, pcm = read_pcm(music_wav)
+    except WavError as exc:
+        raise SynthesisError(f"{music_wav.name}: unreadable music ({exc})") from exc
+    if info.sample_rate != rate or info.channels != 1:
+        raise SynthesisError(f"{music_wav.name}: music not decoded to mono {rate}")
+    music = _samples(pcm)
     music_rms = _rms(music)
     if music_rms < 1.0:
         log.warning("%s: the music is silent; the episode has none", music_wav.name)
@@ -393,30 +411,27 @@ def add_music(mix: Mix, music_wav: Path, out: Path) -> Mix:
         c for c in mix.cues if c.start_ms < first.end_ms or c.start_ms >= last.start_ms
     ]
     chunk = rate * 10  # frames copied at a time outside the music
-    with wave.open(str(mix.wav), "rb") as src, wave.open(str(out), "wb") as dst:
-        dst.setnchannels(1)
-        dst.setsampwidth(2)
-        dst.setframerate(rate)
+    with WavReader(mix.wav) as src, WavWriter(out, rate) as dst:
         bed = _section_rms(src, hosted, rate) * 10 ** (MUSIC_BED_DB / 20) / music_rms
-        src.setpos(0)
+        src.seek(0)
         pos = 0
         for env in music_envelopes(mix):
             begin = max(pos, rate * env[0][0] // 1000)
             while pos < begin:  # speech only, copied as it is
                 step = min(chunk, begin - pos)
-                dst.writeframes(src.readframes(step))
+                dst.write(src.read(step))
                 pos += step
             skip = pos - rate * env[0][0] // 1000  # when the sections overlap
             gains = list(_gains(env, rate))[skip:]
-            part = _samples(src.readframes(len(gains)))
+            part = _samples(src.read(len(gains)))
             for offset, gain in enumerate(gains[: len(part)]):
                 sample = music[(skip + offset) % len(music)]
                 value = part[offset] + round(sample * gain * bed)
                 part[offset] = max(-32768, min(32767, value))
-            dst.writeframes(_pcm(part))
+            dst.write(_pcm(part))
             pos += len(part)
-        while pos < src.getnframes():
-            data = src.readframes(chunk)
-            dst.writeframes(data)
+        while pos < src.frames:
+            data = src.read(chunk)
+            dst.write(data)
             pos += len(data) // 2
     return replace(mix, wav=out)

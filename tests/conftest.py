@@ -13,8 +13,7 @@ import pytest
 
 from digest.config import VoiceProfile
 from digest.media.engines import find_ffmpeg
-from digest.models import Clip, Line
-from digest.speak.espeak import expected_seconds
+from digest.models import Clip, Line, expected_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

@@ -8,12 +8,8 @@ import pytest
 
 from digest.config import VoiceProfile, build_settings
 from digest.models import Line, LineKind
-from digest.store.cache import (
-    CachingSynthesizer,
-    ClipCache,
-    clip_key,
-    default_cache_dir,
-)
+from digest.speak.cache import CachingSynthesizer, ClipCache, clip_key
+from digest.store.layout import default_cache_dir
 
 from .conftest import FakeSynthesizer
 
@@ -210,7 +206,7 @@ def _counting_pick(calls: list[str]):
 
 
 def test_summaries_are_made_once_and_tools_load_only_for_a_miss(tmp_path: Path) -> None:
-    from digest.store.cache import SummaryCache
+    from digest.summarize.cache import SummaryCache
 
     calls: list[str] = []
     loads: list[int] = []
@@ -240,7 +236,7 @@ def test_summaries_are_made_once_and_tools_load_only_for_a_miss(tmp_path: Path) 
 
 
 def test_a_damaged_summary_is_made_again(tmp_path: Path) -> None:
-    from digest.store.cache import SummaryCache
+    from digest.summarize.cache import SummaryCache
 
     calls: list[str] = []
     cache = SummaryCache(tmp_path / "s", "data-a")

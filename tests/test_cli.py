@@ -3,13 +3,15 @@
 import json
 import subprocess
 import sys
+from collections.abc import Iterable
+from enum import IntEnum, unique
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from digest import cli
-from digest.errors import ExitCode
+from digest.errors import DigestError, ExitCode, NetworkError
 
 from .conftest import EXAMPLES, REPO
 
@@ -28,7 +30,16 @@ def error_line(result) -> str:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["build"], ["summarize"], ["doctor"], ["download-data"], ["voices"], ["say"]],
+    [
+        [],
+        ["build"],
+        ["summarize"],
+        ["doctor"],
+        ["download-data"],
+        ["voices"],
+        ["say"],
+        ["feed"],
+    ],
 )
 def test_help(command: list[str]) -> None:
     result = invoke(*command, "--help")
@@ -308,9 +319,48 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "interrupted" in error_line(result)
 
 
+def repeated_values(named: Iterable[tuple[str, int]]) -> list[str]:
+    """``"LATER = EARLIER"`` for each name whose value an earlier name has."""
+    first: dict[int, str] = {}
+    repeats = []
+    for name, value in named:
+        if value in first:
+            repeats.append(f"{name} = {first[value]}")
+        else:
+            first[value] = name
+    return repeats
+
+
+def codes_by_class(root: type[DigestError]) -> list[tuple[str, int]]:
+    """``(name, exit code)`` of ``root`` and of every error class below it."""
+    below = [pair for sub in root.__subclasses__() for pair in codes_by_class(sub)]
+    return [(root.__name__, int(root.exit_code)), *below]
+
+
 def test_exit_codes_are_distinct() -> None:
-    values = [code.value for code in ExitCode]
-    assert len(values) == len(set(values))
+    # __members__ keeps aliases, which iterating over ExitCode would hide.
+    members = ExitCode.__members__.items()
+    assert repeated_values((name, code.value) for name, code in members) == []
+
+
+def test_each_error_class_has_its_own_exit_code() -> None:
+    named = codes_by_class(DigestError)
+    assert len(named) >= 9
+    assert repeated_values(named) == []
+    assert ExitCode.OK not in {code for _, code in named}
+
+
+def test_the_distinct_code_checks_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    codes = IntEnum("Codes", [("OK", 0), ("ERROR", 1), ("FAILED", 1)])
+    assert [code.name for code in codes] == ["OK", "ERROR"]
+    members = codes.__members__.items()
+    assert repeated_values((name, code.value) for name, code in members) == [
+        "FAILED = ERROR"
+    ]
+    with pytest.raises(ValueError, match="duplicate values found"):
+        unique(codes)
+    monkeypatch.setattr(NetworkError, "exit_code", ExitCode.INPUT)
+    assert repeated_values(codes_by_class(DigestError)) == ["NetworkError = InputError"]
 
 
 def test_readme_documents_every_command_and_exit_code() -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.commands import find_profile, profile_paths
 from digest.config import (
     MAX_PAUSE_MS,
     Pauses,
@@ -12,10 +13,8 @@ from digest.config import (
     Templates,
     VoiceProfile,
     build_settings,
-    find_profile,
     load_templates,
     load_voice_profile,
-    profile_paths,
 )
 from digest.errors import ConfigError
 
@@ -364,7 +363,9 @@ def test_extra_profiles_are_found_by_name(tmp_path: Path) -> None:
         ({"DIGEST_SENTENCES": "abc"}, "DIGEST_SENTENCES must be a whole number"),
         ({"DIGEST_SENTENCES": "3.5"}, "DIGEST_SENTENCES must be a whole number"),
         ({"DIGEST_SENTENCES": ""}, "DIGEST_SENTENCES must be a whole number"),
-        ({"DIGEST_BITRATE": "fast"}, "DIGEST_BITRATE must be a whole number"),
+        ({"DIGEST_BITRATE": "fast"}, r"DIGEST_BITRATE must be a whole number \(kbps\)"),
+        ({"DIGEST_JOBS": "many"}, "DIGEST_JOBS must be a whole number"),
+        ({"DIGEST_SYNTH_TIMEOUT": "soon"}, "DIGEST_SYNTH_TIMEOUT must be a number of"),
         ({"DIGEST_BITRATE": "100"}, "unsupported MP3 bitrate 100 kbps"),
         ({"DIGEST_ESPEAK": "fast"}, "DIGEST_ESPEAK must be auto, system or bundled"),
         ({"DIGEST_ESPEAK": "AUTO"}, "DIGEST_ESPEAK must be auto, system or bundled"),
@@ -377,6 +378,30 @@ def test_extra_profiles_are_found_by_name(tmp_path: Path) -> None:
 def test_bad_env_is_a_config_error(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         build_settings(env=env)
+
+
+def test_env_sets_cache_workers_and_feed_url() -> None:
+    env = {
+        "DIGEST_CACHE": "clips",
+        "DIGEST_JOBS": "3",
+        "DIGEST_SYNTH_TIMEOUT": "12.5",
+        "DIGEST_EXECUTOR": "dask://host:8786",
+        "DIGEST_BASE_URL": "",
+    }
+    s = build_settings({"base_url": None}, env=env)
+    assert (s.cache_dir, s.jobs, s.synth_timeout_s, s.executor, s.base_url) == (
+        Path("clips"),
+        3,
+        12.5,
+        "dask://host:8786",
+        None,
+    )
+
+
+def test_empty_env_values_count_as_unset_where_empty_means_nothing() -> None:
+    names = ("CACHE", "JOBS", "SYNTH_TIMEOUT", "EXECUTOR", "NO_NLTK_DATA")
+    s = build_settings(env={f"DIGEST_{name}": "" for name in names})
+    assert s == Settings(episode_date=s.episode_date)
 
 
 @pytest.mark.parametrize("value", ["auto", "system", "bundled"])

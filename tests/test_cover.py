@@ -11,8 +11,8 @@ from digest.errors import InputError, UsageError
 from digest.publish.cover import (
     MAX_SIZE,
     MIN_SIZE,
-    load_cover,
     make_cover,
+    read_cover,
     render_cover,
     wrap_text,
 )
@@ -103,56 +103,69 @@ def _image(path: Path, size: tuple[int, int], fmt: str, mode: str = "RGB") -> Pa
     return path
 
 
-def test_load_cover_png_and_jpeg(tmp_path: Path) -> None:
+def test_read_cover_png_and_jpeg(tmp_path: Path) -> None:
     """PNG and JPEG come back as bytes plus the right MIME type, no warnings."""
-    png = load_cover(_image(tmp_path / "a.png", (1400, 1400), "PNG"))
+    png = read_cover(_image(tmp_path / "a.png", (1400, 1400), "PNG"))
     assert png.mime == "image/png"
     assert png.warnings == ()
     assert png.data == (tmp_path / "a.png").read_bytes()
-    jpeg = load_cover(_image(tmp_path / "a.jpg", (3000, 3000), "JPEG"))
+    jpeg = read_cover(_image(tmp_path / "a.jpg", (3000, 3000), "JPEG"))
     assert jpeg.mime == "image/jpeg"
     assert (jpeg.width, jpeg.height) == (3000, 3000)
 
 
-def test_load_cover_generated(tmp_path: Path) -> None:
+def test_read_cover_generated(tmp_path: Path) -> None:
     """Our own covers pass the check cleanly."""
-    cover = load_cover(make_cover("S", "T", tmp_path / "c.png"))
+    cover = read_cover(make_cover("S", "T", tmp_path / "c.png"))
     assert cover.warnings == ()
     assert cover.mime == "image/png"
 
 
-def test_load_cover_warnings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """Small, slightly off-square, huge or non-RGB covers are accepted with warnings."""
+def test_read_cover_warnings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Small, off-square, huge or non-RGB covers are accepted with warnings."""
     caplog.set_level(logging.WARNING, logger="digest")
-    small = load_cover(_image(tmp_path / "s.png", (600, 600), "PNG"))
-    assert small.warnings == ("cover is 600 px; Apple asks for at least 1400",)
-    assert "at least 1400" in caplog.text
-    off = load_cover(_image(tmp_path / "o.png", (1420, 1400), "PNG"))
-    assert off.warnings == ("cover is not exactly square (1420x1400 px)",)
-    big = load_cover(_image(tmp_path / "b.png", (3200, 3200), "PNG"))
-    assert big.warnings == ("cover is 3200 px; Apple asks for at most 3000",)
-    cmyk = load_cover(_image(tmp_path / "k.jpg", (1400, 1400), "JPEG", "CMYK"))
-    assert cmyk.warnings == ("cover uses colour mode CMYK; Apple asks for RGB",)
+    want = "podcast directories want a square 1400-3000 pixels a side"
+    small = read_cover(_image(tmp_path / "s.png", (600, 600), "PNG"))
+    assert small.warnings == (f"cover art is 600x600; {want}",)
+    assert "600x600" in caplog.text
+    off = read_cover(_image(tmp_path / "o.png", (1600, 900), "PNG"))
+    assert off.warnings == (f"cover art is 1600x900; {want}",)
+    big = read_cover(_image(tmp_path / "b.png", (3200, 3200), "PNG"))
+    assert big.warnings == (f"cover art is 3200x3200; {want}",)
+    cmyk = read_cover(_image(tmp_path / "k.jpg", (1400, 1400), "JPEG", "CMYK"))
+    assert cmyk.warnings == ("cover art uses colour mode CMYK; Apple asks for RGB",)
 
 
-def test_load_cover_refusals(tmp_path: Path) -> None:
-    """Not square, not PNG/JPEG, not an image, missing: InputError naming the file."""
-    with pytest.raises(InputError, match=r"wide\.png: cover must be square"):
-        load_cover(_image(tmp_path / "wide.png", (1600, 900), "PNG"))
-    with pytest.raises(InputError, match="must be PNG or JPEG, not GIF"):
-        load_cover(_image(tmp_path / "a.gif", (1400, 1400), "GIF", "P"))
+def test_read_cover_refusals(tmp_path: Path) -> None:
+    """Not PNG/JPEG, not an image, missing, a folder: InputError naming the file."""
+    with pytest.raises(InputError, match=r"a\.gif: cover art must be a PNG or JPEG"):
+        read_cover(_image(tmp_path / "a.gif", (1400, 1400), "GIF", "P"))
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image at all")
-    with pytest.raises(InputError, match=r"junk\.png: not a readable image"):
-        load_cover(junk)
-    with pytest.raises(InputError, match="cannot read cover"):
-        load_cover(tmp_path / "missing.png")
+    with pytest.raises(InputError, match=r"junk\.png: cover art must be a PNG or JPEG"):
+        read_cover(junk)
+    with pytest.raises(InputError, match="cover art not found"):
+        read_cover(tmp_path / "missing.png")
+    with pytest.raises(InputError, match="is a folder"):
+        read_cover(tmp_path)
 
 
-def test_truncated_png_is_refused(tmp_path: Path) -> None:
-    """A PNG cut short is caught before it goes into the MP3."""
-    whole = render_cover("Show", "Title")
-    cut = tmp_path / "cut.png"
-    cut.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(InputError, match="not a readable image"):
-        load_cover(cut)
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_truncated_cover_is_refused(tmp_path: Path, fmt: str) -> None:
+    """An image cut short is caught before it goes into the MP3."""
+    whole = _image(tmp_path / f"whole.{fmt}", (1400, 1400), fmt, "RGB")
+    noisy = Image.effect_noise((1400, 1400), 80).convert("RGB")
+    noisy.save(whole, format=fmt)
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut.{fmt}"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="damaged or cut short"):
+        read_cover(cut)
+
+
+def test_a_cover_claiming_too_many_pixels_is_refused_undecoded(tmp_path: Path) -> None:
+    """A small file that claims a huge image is refused by its header."""
+    huge = tmp_path / "huge.png"
+    Image.new("1", (10000, 10000)).save(huge, format="PNG")
+    with pytest.raises(InputError, match="largest accepted"):
+        read_cover(huge)

@@ -25,7 +25,7 @@ from mutagen.mp3 import MP3
 
 from digest.media.engines import find_ffmpeg
 from digest.publish.feed import read_episodes
-from digest.store.cache import ClipCache
+from digest.speak.cache import ClipCache
 from digest.store.manifest import manifest_path
 
 from .conftest import REPO

@@ -223,7 +223,7 @@ import sys
 from digest import cli, pipeline
 
 EVENTS = sys.argv[1]
-STAGES = ("up_to_date_episode", "assemble", "publish", "write_sidecars",
+STAGES = ("up_to_date_episode", "_assemble", "_publish", "write_sidecars",
           "write_manifest", "_refresh_feed")
 
 

@@ -402,7 +402,8 @@ def test_fingerprint_changes_when_data_becomes_unusable(real_data: Path) -> None
 
 def test_importing_the_text_tools_does_not_load_nltk() -> None:
     code = (
-        "import sys, digest.summarize.nlp, digest.summarize.rank, digest.store.cache; "
+        "import sys, digest.summarize.nlp, digest.summarize.rank, "
+        "digest.summarize.cache; "
         "print(any(m == 'nltk' or m.startswith('nltk.') for m in sys.modules))"
     )
     out = subprocess.run(

@@ -16,7 +16,6 @@ from digest.config import Settings, build_settings
 from digest.media.engines import Engines, EspeakInfo, FfmpegInfo
 from digest.models import Episode, LineKind, Mix
 from digest.pipeline import BuildResult, build_episode
-from digest.run import overlap as assemble
 
 from .conftest import EXAMPLES, REPO, FakeSynthesizer
 
@@ -32,14 +31,9 @@ class CountingPublish:
         self.calls = 0
 
     def __call__(
-        self,
-        mix: Mix,
-        ffmpeg: Path,
-        settings: Settings,
-        summaries: Any,
-        cover: Any,
-        **_encoding: Any,
+        self, made: Any, settings: Settings, summaries: Any, cover: Any
     ) -> Episode:
+        mix: Mix = made.mix
         self.calls += 1
         settings.output.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(mix.wav.read_bytes()).digest()
@@ -80,8 +74,8 @@ class NoUnits:
 def encoder(monkeypatch: pytest.MonkeyPatch) -> CountingPublish:
     """Count encodes without running ffmpeg."""
     fake = CountingPublish()
-    monkeypatch.setattr(pipeline, "publish", fake)
-    monkeypatch.setattr(assemble, "UnitEncoder", NoUnits)
+    monkeypatch.setattr(pipeline, "_publish", fake)
+    monkeypatch.setattr(pipeline, "UnitEncoder", NoUnits)
     return fake
 
 

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.config import Pauses, Settings, Templates, VoiceProfile
-from digest.models import Line, LineKind, Review, ReviewFacts, Summary
+from digest.models import Line, LineKind, Review, ReviewFacts, Summary, speech_text
+from digest.pipeline import script_options
 from digest.script import (
     HOST,
     NARRATOR,
@@ -18,7 +19,6 @@ from digest.script import (
     estimate_timeline,
     expected_seconds,
     script_voices,
-    speech_text,
     spoken_certificate,
     spoken_rating,
     spoken_runtime,
@@ -43,6 +43,7 @@ SETTINGS = Settings(
     narrator=VoiceProfile("narrator", rate=150, pauses=NARRATOR_PAUSES),
     templates=ONE_TRANSITION,
 )
+OPTIONS = script_options(SETTINGS)
 TRANSITIONS = set(Templates().transitions)
 FINALS = set(Templates().final_transitions)
 
@@ -146,7 +147,7 @@ def test_count_words(number: int, words: str) -> None:
 
 
 def test_script_metadata_comes_from_settings() -> None:
-    script = write_script(ONE, SETTINGS)
+    script = write_script(ONE, OPTIONS)
     assert (script.show, script.title, script.episode_date) == (
         "Film Talk",
         "Episode Nine",
@@ -163,7 +164,7 @@ def test_script_metadata_comes_from_settings() -> None:
     ],
 )
 def test_segments(summaries: list[Summary], titles: list[str]) -> None:
-    script = write_script(summaries, SETTINGS)
+    script = write_script(summaries, OPTIONS)
     assert [seg.title for seg in script.segments] == titles
 
 
@@ -172,7 +173,7 @@ def test_segments(summaries: list[Summary], titles: list[str]) -> None:
     [([], "no reviews"), (ONE, "one review."), (THREE, "three reviews")],
 )
 def test_intro(summaries: list[Summary], count: str) -> None:
-    intro = write_script(summaries, SETTINGS).segments[0]
+    intro = write_script(summaries, OPTIONS).segments[0]
     assert intro.title == "Intro"
     assert len(intro.lines) == 1
     line = intro.lines[0]
@@ -185,7 +186,7 @@ def test_intro(summaries: list[Summary], count: str) -> None:
 
 def test_intro_without_title_does_not_repeat_show_and_date() -> None:
     settings = Settings(show="Film Talk", episode_date=date(2024, 3, 5))
-    text = write_script(ONE, settings).segments[0].lines[0].text
+    text = write_script(ONE, script_options(settings)).segments[0].lines[0].text
     assert (
         text == "Welcome to Film Talk, for Tuesday, March 5, 2024. Today: one review."
     )
@@ -194,12 +195,12 @@ def test_intro_without_title_does_not_repeat_show_and_date() -> None:
 
 def test_intro_text_is_prepared_for_speech() -> None:
     settings = Settings(show="Cut/Print — “Weekly”", title="T")
-    text = write_script(ONE, settings).segments[0].lines[0].text
+    text = write_script(ONE, script_options(settings)).segments[0].lines[0].text
     assert 'Cut and Print, "Weekly"' in text
 
 
 def test_outro() -> None:
-    outro = write_script(THREE, SETTINGS).segments[-1]
+    outro = write_script(THREE, OPTIONS).segments[-1]
     assert outro.title == "Outro"
     assert len(outro.lines) == 1
     line = outro.lines[0]
@@ -208,7 +209,7 @@ def test_outro() -> None:
 
 
 def test_single_review_segment() -> None:
-    seg = write_script(ONE, SETTINGS).segments[1]
+    seg = write_script(ONE, OPTIONS).segments[1]
     assert seg.lines == (
         Line(HOST, "Review one of one: Arrival.", LineKind.ANNOUNCE, 222),
         Line(NARRATOR, "A quiet film.", LineKind.SENTENCE, 111),
@@ -217,7 +218,7 @@ def test_single_review_segment() -> None:
 
 
 def test_three_review_segments() -> None:
-    arrival, whiplash, carol = write_script(THREE, SETTINGS).segments[1:-1]
+    arrival, whiplash, carol = write_script(THREE, OPTIONS).segments[1:-1]
     assert arrival.lines == (
         Line(HOST, "Review one of three: Arrival.", LineKind.ANNOUNCE, 222),
         Line(NARRATOR, "A quiet film.", LineKind.SENTENCE, 111),
@@ -240,7 +241,7 @@ def test_three_review_segments() -> None:
 @pytest.mark.parametrize("count", [1, 2, 3, 5, 13])
 def test_review_segment_shape(count: int) -> None:
     summaries = [summary(f"Film {i}", "One.", "Two.", "Three.") for i in range(count)]
-    script = write_script(summaries, SETTINGS)
+    script = write_script(summaries, OPTIONS)
     reviews = script.segments[1:-1]
     assert len(reviews) == count
     for index, seg in enumerate(reviews):
@@ -260,7 +261,7 @@ def test_review_segment_shape(count: int) -> None:
 
 def test_sentences_are_prepared_for_speech_in_order() -> None:
     s = summary("Film", "The writer/director — “Chazelle” —  returns.", "Last one…")
-    lines = write_script([s], SETTINGS).segments[1].lines
+    lines = write_script([s], OPTIONS).segments[1].lines
     assert [line.text for line in lines[1:]] == [
         'The writer and director, "Chazelle", returns.',
         "Last one.",
@@ -269,7 +270,7 @@ def test_sentences_are_prepared_for_speech_in_order() -> None:
 
 def test_segment_title_is_the_raw_review_title() -> None:
     s = summary("“Whiplash” — Revisited", "Fast.")
-    seg = write_script([s], SETTINGS).segments[1]
+    seg = write_script([s], OPTIONS).segments[1]
     assert seg.title == "“Whiplash” — Revisited"
     assert seg.lines[0].text == 'Review one of one: "Whiplash", Revisited.'
 
@@ -282,7 +283,7 @@ def test_reviews_of_the_same_film_get_distinct_chapters() -> None:
         summary("La La Land", "Four.", critic="Ana Ruiz"),
         summary("La La Land", "Five.", outlet="The Ledger"),
     ]
-    script = write_script(summaries, SETTINGS)
+    script = write_script(summaries, OPTIONS)
     assert [seg.title for seg in script.segments[1:-1]] == [
         "La La Land",
         "La La Land (2)",
@@ -306,7 +307,7 @@ def test_reviews_of_the_same_film_get_distinct_chapters() -> None:
     ],
 )
 def test_title_punctuation_is_not_doubled(title: str, spoken: str) -> None:
-    announce = write_script([summary(title, "Fine.")], SETTINGS).segments[1].lines[0]
+    announce = write_script([summary(title, "Fine.")], OPTIONS).segments[1].lines[0]
     assert announce.text == spoken
 
 
@@ -317,7 +318,7 @@ def test_summaries_without_sentences_are_skipped() -> None:
         summary("Blank", "  ", "—"),
         summary("Carol", "Three."),
     ]
-    script = write_script(summaries, SETTINGS)
+    script = write_script(summaries, OPTIONS)
     assert [seg.title for seg in script.segments] == [
         "Intro",
         "Arrival",
@@ -332,7 +333,7 @@ def test_summaries_without_sentences_are_skipped() -> None:
 
 def test_blank_sentence_inside_a_summary_is_dropped_and_the_last_pause_kept() -> None:
     s = summary("Film", "First.", "Second.", "   ")
-    lines = write_script([s], SETTINGS).segments[1].lines
+    lines = write_script([s], OPTIONS).segments[1].lines
     assert [(ln.text, ln.pause_after_ms) for ln in lines[1:]] == [
         ("First.", 111),
         ("Second.", 333),
@@ -340,13 +341,13 @@ def test_blank_sentence_inside_a_summary_is_dropped_and_the_last_pause_kept() ->
 
 
 def test_all_empty_summaries_leave_intro_and_outro() -> None:
-    script = write_script([summary("A"), summary("B")], SETTINGS)
+    script = write_script([summary("A"), summary("B")], OPTIONS)
     assert [seg.title for seg in script.segments] == ["Intro", "Outro"]
     assert "no reviews" in script.segments[0].lines[0].text
 
 
 def test_lines_flatten_segments_in_order() -> None:
-    script = write_script(THREE, SETTINGS)
+    script = write_script(THREE, OPTIONS)
     flat = [line for seg in script.segments for line in seg.lines]
     assert list(script.lines) == flat
     assert isinstance(script.lines, tuple)
@@ -356,7 +357,7 @@ def test_lines_flatten_segments_in_order() -> None:
 
 
 def test_every_line_has_text_and_a_known_speaker() -> None:
-    for line in write_script(THREE, SETTINGS).lines:
+    for line in write_script(THREE, OPTIONS).lines:
         assert line.text.strip()
         assert line.speaker in (HOST, NARRATOR)
         assert line.pause_after_ms >= 0
@@ -367,7 +368,7 @@ def test_every_line_has_text_and_a_known_speaker() -> None:
 
 def test_paragraph_change_gets_the_longer_pause() -> None:
     s = summary("Film", "A.", "B.", "C.", "D.", "E.", paragraphs=(0, 0, 2, 2, 5))
-    lines = write_script([s], SETTINGS).segments[1].lines[1:]
+    lines = write_script([s], OPTIONS).segments[1].lines[1:]
     assert [line.pause_after_ms for line in lines] == [111, 555, 111, 555, 333]
 
 
@@ -376,14 +377,14 @@ def test_unknown_or_mismatched_paragraphs_are_ignored(
     paragraphs: tuple[int, ...],
 ) -> None:
     s = summary("Film", "A.", "B.", "C.", paragraphs=paragraphs)
-    lines = write_script([s], SETTINGS).segments[1].lines[1:]
+    lines = write_script([s], OPTIONS).segments[1].lines[1:]
     assert [line.pause_after_ms for line in lines] == [111, 111, 333]
 
 
 def test_pauses_come_from_the_speakers_profile() -> None:
     slow = replace(NARRATOR_PAUSES, sentence_ms=1700, segment_ms=1800)
     settings = replace(SETTINGS, narrator=replace(SETTINGS.narrator, pauses=slow))
-    lines = write_script(ONE, settings).segments[1].lines
+    lines = write_script(ONE, script_options(settings)).segments[1].lines
     assert [line.pause_after_ms for line in lines] == [222, 1700, 1800]
 
 
@@ -393,7 +394,7 @@ def test_pauses_come_from_the_speakers_profile() -> None:
 def announcement(s: Summary, templates: Templates | None = None) -> str:
     """The announcement line of a one-review script."""
     settings = replace(SETTINGS, templates=templates or Templates())
-    line = write_script([s], settings).segments[1].lines[0]
+    line = write_script([s], script_options(settings)).segments[1].lines[0]
     assert line.kind is LineKind.ANNOUNCE
     return line.text
 
@@ -460,7 +461,9 @@ def test_custom_templates_are_used_everywhere() -> None:
         summary("Arrival", "Quiet.", critic="Ana", outlet="Ledger", facts=facts),
         summary("Carol", "Patient."),
     ]
-    script = write_script(summaries, replace(SETTINGS, templates=templates))
+    script = write_script(
+        summaries, script_options(replace(SETTINGS, templates=templates))
+    )
     texts = [line.text for line in script.lines]
     assert texts == [
         "Film Talk on Tuesday: two films.",
@@ -534,15 +537,15 @@ def default_settings(title: str = "Episode Nine") -> Settings:
 def transitions(script_settings: Settings, count: int) -> list[str]:
     """The transition text before each review after the first."""
     summaries = [summary(f"F{i}", "S.") for i in range(count)]
-    segs = write_script(summaries, script_settings).segments[2:-1]
+    segs = write_script(summaries, script_options(script_settings)).segments[2:-1]
     assert all(seg.lines[0].kind is LineKind.TRANSITION for seg in segs)
     return [seg.lines[0].text for seg in segs]
 
 
 def test_same_input_gives_the_same_script() -> None:
     summaries = [summary(f"F{i}", "S.") for i in range(7)]
-    first = write_script(summaries, default_settings())
-    again = write_script(list(summaries), default_settings())
+    first = write_script(summaries, script_options(default_settings()))
+    again = write_script(list(summaries), script_options(default_settings()))
     assert first == again
 
 
@@ -568,7 +571,9 @@ def test_no_transitions_configured_means_no_transition_lines() -> None:
         SETTINGS, templates=Templates(transitions=(), final_transitions=())
     )
     summaries = [summary(f"F{i}", "S.") for i in range(3)]
-    kinds = [line.kind for line in write_script(summaries, settings).lines]
+    kinds = [
+        line.kind for line in write_script(summaries, script_options(settings)).lines
+    ]
     assert LineKind.TRANSITION not in kinds
 
 
@@ -576,7 +581,7 @@ def test_no_transitions_configured_means_no_transition_lines() -> None:
 
 
 def test_timeline_follows_words_per_minute_and_pauses() -> None:
-    script = write_script(THREE, SETTINGS)
+    script = write_script(THREE, OPTIONS)
     timeline = estimate_timeline(script, SETTINGS.voice, lead_in_ms=250, tail_ms=40)
     assert [t.line for t in timeline.lines] == list(script.lines)
     assert timeline.lines[0].start_ms == 250
@@ -621,7 +626,7 @@ BILINGUAL = [
 
 
 def test_a_french_summary_is_read_by_the_french_narrator() -> None:
-    script = write_script(BILINGUAL, SETTINGS, {"fr": FRENCH_NARRATOR})
+    script = write_script(BILINGUAL, OPTIONS, {"fr": FRENCH_NARRATOR})
     english, french, german = script.segments[1:4]
     assert [line.speaker for line in french.lines] == [
         HOST, HOST, "narrator.fr", "narrator.fr"
@@ -656,14 +661,14 @@ def test_speech_text_connectors_follow_the_language(
 
 def test_french_sentences_are_prepared_in_french() -> None:
     amour = summary("Amour", "Scénariste/réalisateur, 1990–1995.", language="fr")
-    script = write_script([amour], SETTINGS, {"fr": FRENCH_NARRATOR})
+    script = write_script([amour], OPTIONS, {"fr": FRENCH_NARRATOR})
     line = script.segments[1].lines[-1]
     assert line.text == "Scénariste et réalisateur, 1990 à 1995."
 
 
 def test_script_voices_finds_every_speaker() -> None:
-    script = write_script(BILINGUAL, SETTINGS, {"fr": FRENCH_NARRATOR})
-    voice = script_voices(script, SETTINGS)
+    script = write_script(BILINGUAL, OPTIONS, {"fr": FRENCH_NARRATOR})
+    voice = script_voices(script, OPTIONS)
     assert voice("narrator.fr") == FRENCH_NARRATOR
     assert voice(NARRATOR) == SETTINGS.narrator
     assert voice(HOST) == SETTINGS.host
@@ -672,22 +677,22 @@ def test_script_voices_finds_every_speaker() -> None:
 
 
 def test_no_narrators_given_keeps_the_script_as_before() -> None:
-    assert write_script(BILINGUAL, SETTINGS, {}) == write_script(BILINGUAL, SETTINGS)
-    script = write_script(BILINGUAL, SETTINGS)
+    assert write_script(BILINGUAL, OPTIONS, {}) == write_script(BILINGUAL, OPTIONS)
+    script = write_script(BILINGUAL, OPTIONS)
     assert script.voices == ()
     assert {line.speaker for line in script.lines} == {HOST, NARRATOR}
 
 
 def test_unused_narrators_are_not_carried() -> None:
     spanish = replace(FRENCH_NARRATOR, name="narrator.es", voice="roa/es")
-    script = write_script(BILINGUAL, SETTINGS, {"fr": FRENCH_NARRATOR, "es": spanish})
+    script = write_script(BILINGUAL, OPTIONS, {"fr": FRENCH_NARRATOR, "es": spanish})
     assert script.voices == (FRENCH_NARRATOR,)
 
 
 def test_timeline_uses_the_derived_narrators_rate() -> None:
     fast = replace(FRENCH_NARRATOR, rate=300)
-    script = write_script(BILINGUAL, SETTINGS, {"fr": fast})
-    timeline = estimate_timeline(script, script_voices(script, SETTINGS), 0)
+    script = write_script(BILINGUAL, OPTIONS, {"fr": fast})
+    timeline = estimate_timeline(script, script_voices(script, OPTIONS), 0)
     for timed in timeline.lines:
         rate = {HOST: 170, NARRATOR: 150, "narrator.fr": 300}[timed.line.speaker]
         assert timed.speech_ms == round(1000 * expected_seconds(timed.line.text, rate))

@@ -18,15 +18,12 @@ from markdown_it import MarkdownIt
 
 from digest.errors import OutputError
 from digest.models import Cue
-from digest.publish.sidecars import (
-    Sidecars,
-    md_escape,
-    render_vtt,
-    safe_url,
-    transcript_cues,
-    write_atomic,
-    write_sidecars,
-)
+from digest.publish.notes import md_escape
+from digest.publish.paths import Sidecars
+from digest.publish.sidecars import write_sidecars
+from digest.publish.text import safe_url
+from digest.publish.transcripts import render_vtt, transcript_cues
+from digest.store.files import write_atomic
 from tests.golden import CASES, Case, load_case
 
 UPDATE = os.environ.get("GOLDEN_UPDATE") == "1"

@@ -13,6 +13,7 @@ import pytest
 from digest.config import Settings, build_settings
 from digest.errors import SynthesisError
 from digest.models import Clip, Line, LineKind, Mix, Review, Script, Segment, Summary
+from digest.pipeline import script_options
 from digest.script import write_script
 from digest.speak.espeak import render_clips
 from digest.stitch import (
@@ -152,7 +153,7 @@ def rendered(tmp_path: Path, fake_synth: FakeSynthesizer) -> Rendered:
         summary("Alpha", "Short one.", "A second short one."),
         summary("Beta", "Only this."),
     ]
-    script = write_script(summaries, settings)
+    script = write_script(summaries, script_options(settings))
     clips = make_clips(script, settings, fake_synth, tmp_path / "clips")
     mix = stitch(clips, script.segments, tmp_path / "mix.wav")
     return Rendered(settings, script, clips, mix)

@@ -224,11 +224,11 @@ def test_very_long_input_is_bounded(nltk_absent: Path) -> None:
 def test_dense_and_sparse_graphs_agree(nltk_absent: Path) -> None:
     import numpy as np
 
-    from digest.summarize.rank import _Matrix
+    from digest.summarize.graph import TermMatrix
 
     tools = load_text_tools()
     sentences = tools.split_sentences(TEXT + " " + TEXT.upper() + " Bring snacks.")
-    matrix = _Matrix([tools.content_words(s) for s in sentences], 0.0)
+    matrix = TermMatrix([tools.content_words(s) for s in sentences], 0.0)
     matrix.set_groups(np.asarray([i // 4 for i in range(len(sentences))]), 0.3)
     x = np.linspace(0.1, 1.0, len(sentences))
     assert np.allclose(matrix.dense() @ x, matrix.times(x))
@@ -318,3 +318,11 @@ def test_property_time_budget(
     words = [len(s.split()) for s in summary.sentences]
     assert len(words) <= 1 or sum(words) <= words_for_seconds(seconds, 160)
     assert in_source_order(text, list(summary.sentences))
+
+
+def test_the_summary_cache_key_covers_every_summarizer_module() -> None:
+    from digest.summarize import cache
+
+    here = Path(cache.__file__).parent
+    deciding = {p.name for p in here.glob("*.py")} - {"__init__.py", "cache.py"}
+    assert set(cache._SUMMARIZER_SOURCES) == deciding

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from digest.config import Settings
+from digest.encode.episode import LIMIT_DB, encode_mix
 from digest.encode.level import level, loudness
 from digest.encode.mp3 import _crc16, crc_combine, read_stream
 from digest.encode.units import UnitCache
 from digest.media.engines import find_ffmpeg
 from digest.models import Chapter, Mix
-from digest.publish.episode import LIMIT_DB, encode_mix, encode_spec
+from digest.options import encoding
 
 RATE = 22050
 
@@ -116,7 +117,7 @@ def test_joined_units_decode_as_one_gapless_stream(
     tmp_path: Path, ffmpeg: Path
 ) -> None:
     mix = three_chapter_mix(tmp_path, (6.0, 9.5, 4.2))
-    spec = encode_spec(ffmpeg, Settings(), "test")
+    spec = encoding(Settings(), ffmpeg, "test")
     out = tmp_path / "joined.mp3"
     encoded = encode_mix(mix, out, spec, jobs=2)
     info, frame = read_stream(out)
@@ -158,7 +159,7 @@ def test_unit_cache_hits_and_remakes_damaged_entries(
     tmp_path: Path, ffmpeg: Path
 ) -> None:
     mix = three_chapter_mix(tmp_path, (3.0, 4.0, 2.5))
-    spec = encode_spec(ffmpeg, Settings(), "test")
+    spec = encoding(Settings(), ffmpeg, "test")
     cache = UnitCache(tmp_path / "units")
     first = encode_mix(mix, tmp_path / "a.mp3", spec, cache=cache)
     assert first.encoded_units == 3
@@ -172,7 +173,7 @@ def test_unit_cache_hits_and_remakes_damaged_entries(
     assert (tmp_path / "c.mp3").read_bytes() == (tmp_path / "a.mp3").read_bytes()
     # Another encoder build never hits the old entries.
     other = encode_mix(
-        mix, tmp_path / "d.mp3", encode_spec(ffmpeg, Settings(), "x"), cache=cache
+        mix, tmp_path / "d.mp3", encoding(Settings(), ffmpeg, "x"), cache=cache
     )
     assert other.encoded_units == 3
 
@@ -184,7 +185,7 @@ def test_unit_cache_hits_and_remakes_damaged_entries(
 def test_each_encoder_thread_keeps_to_its_own_core() -> None:
     import threading
 
-    from digest.encode.units import keep_on_one_core
+    from digest.run.tuning import keep_on_one_core
 
     cores = sorted(os.sched_getaffinity(0))
     seen: dict[int, set[int]] = {}

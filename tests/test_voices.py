@@ -77,7 +77,7 @@ def test_unknown_variant_is_refused_not_silently_dropped() -> None:
 
 
 def test_say_writes_a_wav_with_a_fake_engine(tmp_path: Path) -> None:
-    from digest.pipeline import preview_voice
+    from digest.commands import preview_voice
 
     synth = FakeSynthesizer()
     out = tmp_path / "hello.wav"

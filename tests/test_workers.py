@@ -13,15 +13,10 @@ import pytest
 from digest.config import VoiceProfile
 from digest.errors import ExitCode, SynthesisError, UsageError
 from digest.models import Line, LineKind
-from digest.run.workers import (
-    EngineSpec,
-    Pool,
-    iter_clips,
-    make_batches,
-    open_pool,
-    render_parallel,
-)
-from digest.store.cache import CacheStats, ClipCache
+from digest.run.pool import Pool, open_pool
+from digest.speak.batches import EngineSpec, SpeechJob, iter_clips, make_batches
+from digest.speak.cache import ClipCache
+from digest.store.cache import CacheStats
 
 from .conftest import EXAMPLES, REPO, FakeSynthesizer
 
@@ -98,17 +93,16 @@ def _render(
     local = Pyttsx3Synthesizer()
     work = tmp_path / name
     work.mkdir()
-    clips, _stats = render_parallel(
+    job = SpeechJob(work, engine or EngineSpec(), local.engine_id, pool, 6.0)
+    made = iter_clips(
         _lines(),
         _voices,
-        work,
-        engine=engine or EngineSpec(),
-        engine_id=local.engine_id,
+        job,
         engine_voice=local.check,
         cache=cache,
-        pool=pool,
-        batch_seconds=6.0,
+        stats=CacheStats(),
     )
+    clips = [clip for _index, clip in sorted(made, key=lambda pair: pair[0])]
     assert [c.line for c in clips] == _lines()
     return [c.path.read_bytes() for c in clips]
 
@@ -129,7 +123,7 @@ def test_spawn_pool_gives_the_same_audio_as_one_worker(tmp_path: Path) -> None:
 def test_a_local_worker_writes_its_clips_in_place(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from digest.run.workers import synthesize_batch
+    from digest.speak.batches import synthesize_batch
 
     folder = tmp_path / "work-here"
     folder.mkdir()
@@ -345,17 +339,9 @@ def _stream(
     tmp_path: Path, lines: list[Line], nearby: FakeSynthesizer, cache: ClipCache | None
 ) -> tuple[list[tuple[int, str]], CacheStats]:
     stats = CacheStats()
+    job = SpeechJob(tmp_path, EngineSpec(), nearby.engine_id, _no_pool, nearby=nearby)
     got = iter_clips(
-        lines,
-        _voices,
-        tmp_path,
-        engine=EngineSpec(),
-        engine_id=nearby.engine_id,
-        engine_voice=lambda _profile: "",
-        cache=cache,
-        pool=_no_pool,
-        stats=stats,
-        nearby=nearby,
+        lines, _voices, job, engine_voice=lambda _profile: "", cache=cache, stats=stats
     )
     return [(i, clip.path.name) for i, clip in got], stats
 

@@ -16,17 +16,9 @@ a ``KEY.json`` record (size, sha256, gain, loudness blocks, peak) written
 after the MP3; both are checked on every read and a bad entry is made again.
 """
 
-import contextlib
-import ctypes
-import errno
-import functools
 import json
 import logging
-import os
-import subprocess
-import sys
 import threading
-import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,21 +26,20 @@ from pathlib import Path
 from digest.encode.level import LIMITER_ID, level
 from digest.encode.mp3 import StreamInfo, read_stream
 from digest.errors import EncodeError
+from digest.media.ffmpeg import run_ffmpeg
+from digest.media.wav import WavError, read_pcm, write_pcm
 from digest.models import Mix
+from digest.run.tuning import keep_on_one_core, release_large_blocks
 from digest.store.cache import VerifiedStore
 from digest.store.files import Digest
 
 log = logging.getLogger("digest")
 
 UNIT_FORMAT = 1
-UNITS_DIR = "units"
-ENCODE_TIMEOUT_S = 3600
 # Units per ffmpeg process: enough to spread its start-up cost, few enough that
 # both cores stay busy to the end.
 BATCH_SECONDS = 150.0
 BATCH_UNITS = 8
-# What ffmpeg (through strerror) says when the output's disk or file size runs out.
-DISK_FULL = tuple(os.strerror(e) for e in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,14 +153,6 @@ def unit_spans(mix: Mix) -> list[tuple[int, int]]:
     return [(start, max(0, end - start)) for start, end in zip(cuts, ends, strict=True)]
 
 
-def _write_wav(path: Path, pcm: bytes, rate: int) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(pcm)
-
-
 def encode_args(spec: EncodeSpec, pairs: Sequence[tuple[Path, Path]]) -> list[str]:
     """One ffmpeg call encoding each (WAV, MP3) pair as its own MP3 stream."""
     args = [str(spec.ffmpeg), "-hide_banner", "-nostdin", "-nostats", "-y"]
@@ -186,78 +169,6 @@ def encode_args(spec: EncodeSpec, pairs: Sequence[tuple[Path, Path]]) -> list[st
             "-f", "mp3", str(mp3),
         ]  # fmt: skip
     return args
-
-
-def start_ffmpeg(args: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run ffmpeg, capturing its output; failing to start it is an EncodeError."""
-    try:
-        return subprocess.run(
-            args, capture_output=True, text=True, timeout=ENCODE_TIMEOUT_S, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise EncodeError(f"could not run ffmpeg ({exc})") from exc
-
-
-def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    """Run ffmpeg; a failure is an EncodeError quoting its telling line."""
-    proc = start_ffmpeg(args)
-    if proc.returncode != 0:
-        lines = proc.stderr.strip().splitlines() or ["no message"]
-        # The last line is often just "Conversion failed!"; a full disk says more.
-        detail = next((x for x in lines if any(r in x for r in DISK_FULL)), lines[-1])
-        raise EncodeError(f"ffmpeg failed to {what}: {detail}")
-    return proc
-
-
-# glibc's mallopt parameters and the values digest sets.
-M_TRIM_THRESHOLD = -1
-M_MMAP_THRESHOLD = -3
-M_ARENA_MAX = -8
-MMAP_FROM = 32 << 20  # blocks this large are mapped and unmapped on their own
-HEAP_KEEP = 256 << 20  # free heap kept for reuse, up to this much
-
-
-@functools.cache
-def release_large_blocks() -> None:
-    """Tune glibc's allocator for levelling: one arena, freed blocks reused.
-
-    Levelling makes and drops arrays of megabytes per unit, on two threads.
-    Left to its defaults, glibc gives each thread an arena of its own (which
-    grew a long build's peak by a third), maps blocks of a megabyte or more
-    separately and hands the heap's free top back once it passes a threshold;
-    whatever is handed back is faulted in again, page by page, for the next
-    unit. Handing back after every unit cost half a million page faults on a
-    half-hour episode, a second and a half of system time. So: one arena, and
-    a unit's arrays stay in it for the next one. The peak is still one unit's
-    arrays; the heap just keeps it. Other C libraries are left alone.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None)
-        if hasattr(libc, "mallopt"):
-            libc.mallopt(M_ARENA_MAX, 1)
-            libc.mallopt(M_MMAP_THRESHOLD, MMAP_FROM)
-            libc.mallopt(M_TRIM_THRESHOLD, HEAP_KEEP)
-
-
-def keep_on_one_core(slot: int) -> None:
-    """Keep the calling thread, and the ffmpeg it starts, on one core of ours.
-
-    ffmpeg runs each stream's demuxer, decoder, filters, encoder and muxer in
-    threads that hand over every frame. Spread over cores, each hand-over wakes
-    a thread on another core, which on a virtual machine costs about a third of
-    the encoder's own time; kept on one core, the threads just take turns. Each
-    encoder thread takes its own core (``slot`` counts them), so the encoders
-    still run side by side. Affinity is per thread on Linux and a child
-    inherits it; elsewhere, or with one core, nothing changes.
-    """
-    if not hasattr(os, "sched_setaffinity"):
-        return
-    with contextlib.suppress(OSError):
-        cores = sorted(os.sched_getaffinity(0))
-        if len(cores) > 1:
-            os.sched_setaffinity(0, {cores[slot % len(cores)]})
 
 
 # One unit is levelled at a time (its arrays are some 40 bytes a sample); the
@@ -279,13 +190,11 @@ class UnitSpan:
 def read_span(span: UnitSpan) -> bytes:
     """The unit's PCM, read now from its (already written) part of the WAV."""
     try:
-        with wave.open(str(span.wav), "rb") as src:
-            if (src.getnchannels(), src.getsampwidth()) != (1, 2):
-                raise EncodeError(f"{span.wav.name}: the mix is not 16-bit mono")
-            src.setpos(span.start)
-            pcm = src.readframes(span.frames)
-    except (OSError, EOFError, wave.Error) as exc:
+        info, pcm = read_pcm(span.wav, span.start, span.frames)
+    except WavError as exc:
         raise EncodeError(f"{span.wav.name}: cannot read the mix ({exc})") from exc
+    if (info.channels, info.sample_width) != (1, 2):
+        raise EncodeError(f"{span.wav.name}: the mix is not 16-bit mono")
     if len(pcm) != 2 * span.frames:
         raise EncodeError(f"{span.wav.name}: the mix ends early")
     return pcm
@@ -389,7 +298,7 @@ class UnitEncoder:
                 del pcm
             wav = self.work / f"unit-{span.index:05d}.wav"
             mp3 = self.work / f"unit-{span.index:05d}.mp3"
-            _write_wav(wav, done.pcm, span.rate)
+            write_pcm(wav, done.pcm, span.rate)
             measured.append(
                 (span, key, mp3, (done.gain_db, done.blocks, done.true_peak_db))
             )

@@ -16,16 +16,16 @@ nothing. The readers for each format live in :mod:`digest.ingest`.
 import logging
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 from digest.errors import InputError
 from digest.ingest.encoding import decode_declared, decode_text, sniff_charset
 from digest.ingest.feeds import feed_reviews
-from digest.ingest.fetch import fetch, human_size, is_url
+from digest.ingest.fetch import fetch, human_size
 from digest.ingest.language import detect_language
 from digest.ingest.options import IngestOptions, parse_field_specs
 from digest.ingest.page import page_review
@@ -34,6 +34,15 @@ from digest.ingest.records import (
     json_records,
     jsonl_records,
     record_reviews,
+)
+from digest.ingest.targets import (
+    REVIEW_SUFFIXES,
+    STDIN,
+    SUFFIX_KINDS,
+    Kind,
+    Target,
+    collect_paths,
+    find_targets,
 )
 from digest.ingest.text import (
     MAX_TITLE_CHARS,
@@ -61,29 +70,6 @@ __all__ = [
 
 log = logging.getLogger("digest")
 
-Kind = Literal["text", "page", "feed", "json", "jsonl", "csv", "tsv"]
-
-SUFFIX_KINDS: Mapping[str, Kind] = MappingProxyType(
-    {
-        ".txt": "text",
-        ".md": "text",
-        ".markdown": "text",
-        ".html": "page",
-        ".htm": "page",
-        ".xhtml": "page",
-        ".json": "json",
-        ".jsonl": "jsonl",
-        ".ndjson": "jsonl",
-        ".csv": "csv",
-        ".tsv": "tsv",
-        ".xml": "feed",
-        ".rss": "feed",
-        ".atom": "feed",
-    }
-)
-REVIEW_SUFFIXES = tuple(SUFFIX_KINDS)
-STDIN = "-"
-
 # Read caps. A review is a few thousand words; 1 MiB of text is ~150,000 words, so
 # a bigger file is a log or a dump and only its start is used. Pages carry markup
 # and scripts; collections hold many reviews and cannot be cut without breaking.
@@ -109,79 +95,6 @@ _LIMITS: Mapping[Kind, int] = MappingProxyType(
         "tsv": MAX_COLLECTION_BYTES,
     }
 )
-# Typer hands URLs over as Paths, which fold "//" into "/".
-_FOLDED_URL = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class _Target:
-    """One thing to read: a file, a URL or stdin; ``strict`` if the user named it."""
-
-    path: Path | None = None
-    url: str | None = None
-    strict: bool = True
-
-    @property
-    def label(self) -> str:
-        return self.url or (str(self.path) if self.path else "<stdin>")
-
-
-def _targets(items: Iterable[Path | str]) -> list[_Target]:
-    """Expand folders into their review files; keep the order the user gave."""
-    found: list[_Target] = []
-    for item in items:
-        text = str(item)
-        if text == STDIN:
-            found.append(_Target())
-            continue
-        try:
-            found.extend(_expand(text, Path(item)))
-        except (OSError, ValueError) as exc:  # unreadable folder, NUL in a name
-            reason = exc.strerror if isinstance(exc, OSError) else None
-            raise InputError(
-                f"{text!r}: cannot use this path ({reason or exc})"
-            ) from exc
-    if not found:
-        raise InputError("no review files given")
-    unique: dict[object, _Target] = {}
-    for target in found:
-        key = target.path.resolve() if target.path else target.url
-        earlier = unique.get(key)
-        if earlier is None:
-            unique[key] = replace(target, path=target.path and target.path.resolve())
-        elif target.strict and not earlier.strict:
-            unique[key] = replace(earlier, strict=True)
-    return list(unique.values())
-
-
-def _expand(text: str, path: Path) -> list[_Target]:
-    """One command-line argument → the targets it names."""
-    if is_url(text) or (_FOLDED_URL.match(text) and not path.exists()):
-        return [_Target(url=_FOLDED_URL.sub(r"\1://", text))]
-    if path.is_dir():
-        inside = sorted(
-            p
-            for p in path.iterdir()
-            if p.is_file()
-            and p.suffix.lower() in SUFFIX_KINDS
-            and not p.name.startswith(".")
-        )
-        if not inside:
-            raise InputError(
-                f"{path}: no reviews in this folder (looked for "
-                f"{', '.join(REVIEW_SUFFIXES)})"
-            )
-        return [_Target(path=p, strict=False) for p in inside]
-    if path.is_file():
-        return [_Target(path=path)]
-    if path.exists():
-        raise InputError(f"{path}: not a regular file")
-    raise InputError(f"{path}: no such file or folder")
-
-
-def collect_paths(paths: Sequence[Path]) -> list[Path]:
-    """Expand folders into their review files (resolved); keep the given order."""
-    return [t.path for t in _targets(paths) if t.path is not None]
 
 
 def ingest(
@@ -193,7 +106,7 @@ def ingest(
     """Read every review under ``paths`` (files, folders, URLs, ``-`` for stdin)."""
     options = options or IngestOptions()
     paths = list(paths)
-    targets = _targets(paths)
+    targets = find_targets(paths)
     reviews: list[Review] = []
     skipped = 0
     for number, target in enumerate(targets):
@@ -224,7 +137,7 @@ def ingest(
 
 def read_reviews(path: Path, options: IngestOptions | None = None) -> list[Review]:
     """Every review in one file (one for text and pages, many for collections)."""
-    return _read_target(_Target(path=path), options or IngestOptions(), None)
+    return _read_target(Target(path=path), options or IngestOptions(), None)
 
 
 def read_review(path: Path, options: IngestOptions | None = None) -> Review:
@@ -233,7 +146,7 @@ def read_review(path: Path, options: IngestOptions | None = None) -> Review:
 
 
 def _read_target(
-    target: _Target,
+    target: Target,
     options: IngestOptions,
     stdin: BinaryIO | None,
     room: int = MAX_REVIEWS,

@@ -30,14 +30,6 @@ MAX_TITLE_CHARS = 120
 # Front matter longer than this is not front matter but a document of its own.
 MAX_FRONT_MATTER_LINES = 200
 
-# An ATX heading; a closing run of "#" counts only after a space ("# C#" is "C#").
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
-_SETEXT_RULE = re.compile(r"^\s*(=+|-+)\s*$")
-# A quoted run of capitalised words, e.g. “La La Land” or "Whiplash".
-_QUOTED_TITLE = re.compile(r"[\"“‘]([A-Z0-9][^\"“”‘’\n]{0,60}?)[,.!?]?[\"”’]")
-# File-name noise: a leading sort number and a trailing content hash.
-_STEM_NUMBER = re.compile(r"^\d+[\s._-]*")
-_STEM_HASH = re.compile(r"[\s._-]*[0-9a-f]{8,}$", re.IGNORECASE)
 _FENCE = re.compile(r"^---[ \t]*$")
 _FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*[ \t]*:")
@@ -140,6 +132,11 @@ def _short(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+# An ATX heading; a closing run of "#" counts only after a space ("# C#" is "C#").
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
+_SETEXT_RULE = re.compile(r"^\s*(=+|-+)\s*$")
+
+
 def _heading(lines: list[str]) -> tuple[str | None, int]:
     """Return a heading found at the top and how many lines it spans."""
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -173,6 +170,10 @@ def split_heading(text: str) -> tuple[str | None, str]:
     return heading, "\n".join(lines[used:]).strip()
 
 
+# A quoted run of capitalised words, e.g. “La La Land” or "Whiplash".
+_QUOTED_TITLE = re.compile(r"[\"“‘]([A-Z0-9][^\"“”‘’\n]{0,60}?)[,.!?]?[\"”’]")
+
+
 def guess_title(text: str) -> str | None:
     """The most-quoted capitalised phrase in the text (usually the film's name)."""
     counts = Counter(
@@ -184,9 +185,13 @@ def guess_title(text: str) -> str | None:
     return title if hits >= 2 else None
 
 
+# File-name noise: a leading sort number and a trailing content hash.
+_STEM_NOISE = re.compile(r"^\d+[\s._-]*|[\s._-]*[0-9a-f]{8,}$", re.IGNORECASE)
+
+
 def title_from_stem(stem: str) -> str | None:
     """A readable title from a file name, or None if the name is just an id."""
-    name = _STEM_HASH.sub("", _STEM_NUMBER.sub("", stem))
+    name = _STEM_NOISE.sub("", stem)
     name = re.sub(r"[_-]+", " ", name).strip()
     if not re.search(r"[A-Za-z]{2,}", name):
         return None

@@ -13,12 +13,12 @@ in the ``espeakng-loader`` wheel; ffmpeg from ``PATH``, else the binary in the
 import ctypes
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import MissingDependencyError
+from digest.media.ffmpeg import ffmpeg_version
 
 # The name pyttsx3's espeak driver asks the dynamic loader for.
 ESPEAK_SONAME = "libespeak-ng.so.1"
@@ -100,29 +100,13 @@ def prepare_espeak(prefer: str = "auto") -> EspeakInfo:
     return _load_bundled_espeak()
 
 
-def _ffmpeg_version(path: Path) -> str:
-    try:
-        proc = subprocess.run(
-            [str(path), "-hide_banner", "-version"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise MissingDependencyError(f"ffmpeg at {path} does not run: {exc}") from exc
-    first = proc.stdout.splitlines()[0] if proc.stdout else "ffmpeg"
-    parts = first.split()
-    return parts[2] if len(parts) > 2 else first
-
-
 def find_ffmpeg(prefer: str = "auto") -> FfmpegInfo:
     """Locate ffmpeg: on PATH first, else imageio-ffmpeg's bundled binary."""
     if prefer != "bundled":
         found = shutil.which("ffmpeg")
         if found:
             path = Path(found)
-            return FfmpegInfo("PATH", path, _ffmpeg_version(path))
+            return FfmpegInfo("PATH", path, ffmpeg_version(path))
         if prefer == "system":
             raise MissingDependencyError(
                 "ffmpeg not found on PATH: apt install ffmpeg, or DIGEST_FFMPEG=auto"
@@ -136,7 +120,7 @@ def find_ffmpeg(prefer: str = "auto") -> FfmpegInfo:
             "ffmpeg not found: install it (apt install ffmpeg) or reinstall digest "
             "so the imageio-ffmpeg wheel is present"
         ) from exc
-    return FfmpegInfo("imageio-ffmpeg", path, _ffmpeg_version(path))
+    return FfmpegInfo("imageio-ffmpeg", path, ffmpeg_version(path))
 
 
 def preflight(espeak: str = "auto", ffmpeg: str = "auto") -> Engines:

@@ -8,6 +8,7 @@ user's PNG/JPEG, ready for an ID3 ``APIC`` frame. Same text, same bytes.
 """
 
 import logging
+import warnings
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -15,15 +16,13 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from digest.errors import InputError, MissingDependencyError, UsageError
-from digest.publish.sidecars import clean_text
+from digest.publish.text import clean_text
 from digest.store.files import Digest, write_atomic
 
 log = logging.getLogger("digest")
 
 MIN_SIZE = 1400
 MAX_SIZE = 3000
-# A cover may be off square by this fraction before it is refused outright.
-SQUARE_TOLERANCE = 0.05
 _MIMES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 # Dark backgrounds that keep light text well above WCAG's 4.5:1 contrast.
 _PALETTE = (
@@ -37,17 +36,6 @@ _PALETTE = (
 _TEXT = (250, 246, 236)
 _ACCENT = (242, 176, 64)
 _MUTED = (206, 210, 220)
-
-
-@dataclass(frozen=True, slots=True)
-class CoverImage:
-    """A checked cover image: its bytes and MIME type (for ID3 APIC) and size."""
-
-    data: bytes
-    mime: str
-    width: int
-    height: int
-    warnings: tuple[str, ...] = ()
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
@@ -181,40 +169,94 @@ def make_cover(show: str, title: str, path: Path, size: int = MIN_SIZE) -> Path:
     return write_atomic(path, render_cover(show, title, size))
 
 
-def load_cover(path: Path) -> CoverImage:
-    """Check a user's cover image and return its bytes and MIME type for APIC.
+# Apple Podcasts asks for square art between 1400 and 3000 pixels a side.
+COVER_MIN_PX = MIN_SIZE
+COVER_MAX_PX = MAX_SIZE
+# Larger images are refused before decoding: a few bytes can claim billions of
+# pixels, and decoding them would take the machine's memory.
+MAX_COVER_PIXELS = 8000 * 8000
 
-    Refused (:class:`InputError`): missing, unreadable, not PNG/JPEG, or far from
-    square. Accepted with warnings (also logged): slightly off square, smaller
-    than 1400 px or larger than 3000 px, or not RGB.
-    """
+
+@dataclass(frozen=True, slots=True)
+class CoverArt:
+    """A checked cover image, ready to embed as an APIC frame."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    source: str
+    warnings: tuple[str, ...] = ()
+
+
+def _decoded(data: bytes, source: str) -> tuple[str, int, int, str]:
+    """(format, width, height, colour mode) of an image decoded to the last pixel."""
+    try:
+        with warnings.catch_warnings():
+            # Our own pixel limit speaks first, in one line (see MAX_COVER_PIXELS).
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(BytesIO(data))
+        with image:
+            kind, (width, height), mode = image.format or "", image.size, image.mode
+            if kind in _MIMES and width * height <= MAX_COVER_PIXELS:
+                image.load()  # a truncated or corrupt image fails here
+    except UnidentifiedImageError:
+        kind, width, height, mode = "", 0, 0, ""
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(
+            f"{source}: cover art is damaged or cut short ({exc})"
+        ) from exc
+    return kind, width, height, mode
+
+
+def cover_from_bytes(data: bytes, source: str) -> CoverArt:
+    """Check image bytes are a whole PNG or JPEG; warn if Apple would object."""
+    kind, width, height, mode = _decoded(data, source)
+    mime = _MIMES.get(kind)
+    if mime is None or width == 0 or height == 0:
+        raise InputError(f"{source}: cover art must be a PNG or JPEG image")
+    if width * height > MAX_COVER_PIXELS:
+        raise InputError(
+            f"{source}: cover art is {width}x{height} pixels; the largest "
+            f"accepted is {MAX_COVER_PIXELS:,} pixels (Apple wants 3000x3000)"
+        )
+    notes = []
+    if width != height or not COVER_MIN_PX <= width <= COVER_MAX_PX:
+        notes.append(
+            f"cover art is {width}x{height}; podcast directories want a square "
+            f"{COVER_MIN_PX}-{COVER_MAX_PX} pixels a side"
+        )
+    if mode not in ("RGB", "L", "P"):
+        notes.append(f"cover art uses colour mode {mode}; Apple asks for RGB")
+    for note in notes:
+        log.warning("%s: %s", source, note)
+    return CoverArt(data, mime, width, height, source, tuple(notes))
+
+
+def read_cover(path: Path) -> CoverArt:
+    """Read and validate ``--cover FILE``; problems are InputErrors naming it."""
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: cover art not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: cover art is a folder, not an image") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read cover ({exc.strerror or exc})") from exc
-    try:
-        with Image.open(BytesIO(data)) as probe:
-            kind = probe.format or ""
-            width, height = probe.size
-            mode = probe.mode
-            probe.verify()  # reads the whole file: catches truncated images
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable image ({exc})") from exc
-    mime = _MIMES.get(kind)
-    if mime is None:
-        raise InputError(f"{path}: cover must be PNG or JPEG, not {kind or 'unknown'}")
-    longest, shortest = max(width, height), min(width, height)
-    if longest - shortest > SQUARE_TOLERANCE * longest:
-        raise InputError(f"{path}: cover must be square, not {width}x{height} px")
-    warnings = []
-    if width != height:
-        warnings.append(f"cover is not exactly square ({width}x{height} px)")
-    if shortest < MIN_SIZE:
-        warnings.append(f"cover is {shortest} px; Apple asks for at least {MIN_SIZE}")
-    if longest > MAX_SIZE:
-        warnings.append(f"cover is {longest} px; Apple asks for at most {MAX_SIZE}")
-    if mode != "RGB":
-        warnings.append(f"cover uses colour mode {mode}; Apple asks for RGB")
-    for warning in warnings:
-        log.warning("%s: %s", path, warning)
-    return CoverImage(data, mime, width, height, tuple(warnings))
+        raise InputError(f"{path}: cannot read cover art ({exc.strerror})") from exc
+    return cover_from_bytes(data, str(path))
+
+
+def cover_path(mp3: Path, cover: CoverArt) -> Path:
+    """``NAME.cover.png`` (or ``.cover.jpg`` for JPEG art) beside the MP3."""
+    return mp3.with_suffix(".cover.png" if cover.mime == "image/png" else ".cover.jpg")
+
+
+def write_cover_file(mp3: Path, cover: CoverArt) -> Path:
+    """The embedded cover also beside the MP3 (``NAME.cover.png``) for the feed."""
+    target = cover_path(mp3, cover)
+    for stale in (".cover.png", ".cover.jpg", ".cover.jpeg"):
+        if mp3.with_suffix(stale) != target:
+            mp3.with_suffix(stale).unlink(missing_ok=True)
+    if not (target.is_file() and target.read_bytes() == cover.data):
+        write_atomic(target, cover.data)
+    return target

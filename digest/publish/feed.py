@@ -17,8 +17,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from email.utils import format_datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
@@ -30,15 +29,11 @@ from mutagen.mp3 import MP3
 
 from digest.errors import InputError
 from digest.models import Chapter
-from digest.publish.sidecars import (
-    MIME_CHAPTERS,
-    MIME_SRT,
-    MIME_VTT,
-    NOTES_ID,
-    Sidecars,
-    clean_text,
-)
+from digest.publish.page import NOTES_ID
+from digest.publish.paths import MIME_CHAPTERS, MIME_SRT, MIME_VTT, Sidecars
+from digest.publish.text import clean_text
 from digest.store.files import write_atomic
+from digest.timefmt import rfc822_date, timestamp, whole_seconds
 
 log = logging.getLogger("digest")
 
@@ -238,21 +233,6 @@ def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs: str) -
         element.text = value
 
 
-def _rfc822(day: date) -> str:
-    return format_datetime(datetime.combine(day, time(0), tzinfo=UTC), usegmt=True)
-
-
-def _duration(seconds: float) -> str:
-    return str(max(0, round(seconds)))
-
-
-def _npt(ms: int) -> str:
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
-
-
 def _url(base: str, path: Path) -> str:
     return urljoin(base, quote(path.name))
 
@@ -322,10 +302,10 @@ def _item(
     )
     guid = episode_guid(episode.show or channel.title, episode.path.name)
     _sub(item, "guid", guid, isPermaLink="false")
-    _sub(item, "pubDate", _rfc822(episode.episode_date))
+    _sub(item, "pubDate", rfc822_date(episode.episode_date))
     _sub(item, "itunes:title", episode.title)
     _sub(item, "itunes:author", episode.author or channel.author)
-    _sub(item, "itunes:duration", _duration(episode.seconds))
+    _sub(item, "itunes:duration", whole_seconds(episode.seconds))
     _sub(item, "itunes:explicit", "true" if channel.explicit else "false")
     _sub(item, "itunes:episodeType", "full")
     if episode.cover is not None:
@@ -350,7 +330,12 @@ def _item(
     if episode.chapters:
         psc = ET.SubElement(item, "psc:chapters", version="1.2")
         for chapter in episode.chapters:
-            _sub(psc, "psc:chapter", start=_npt(chapter.start_ms), title=chapter.title)
+            _sub(
+                psc,
+                "psc:chapter",
+                start=timestamp(chapter.start_ms),
+                title=chapter.title,
+            )
 
 
 def render_feed(
@@ -386,7 +371,7 @@ def render_feed(
         _sub(ch, "copyright", channel.copyright)
     _sub(ch, "generator", "digest")
     if episodes:
-        newest = _rfc822(max(e.episode_date for e in episodes))
+        newest = rfc822_date(max(e.episode_date for e in episodes))
         _sub(ch, "pubDate", newest)
         _sub(ch, "lastBuildDate", newest)
     _sub(ch, "itunes:author", channel.author)

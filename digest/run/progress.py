@@ -406,3 +406,16 @@ def routed_logs(progress: Progress, logger: logging.Logger) -> Iterator[None]:
     finally:
         for handler, old in swapped:
             handler.setStream(old)
+
+
+class Laps:
+    """How long each stage took: call it with the stage's name as each ends."""
+
+    def __init__(self) -> None:
+        self.timings: list[tuple[str, float]] = []
+        self._clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings.append((stage, now - self._clock))
+        self._clock = now

@@ -16,7 +16,6 @@ import re
 import sys
 import threading
 import time
-import wave
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,8 @@ from typing import Any, Protocol
 
 from digest.config import VoiceProfile
 from digest.errors import ConfigError, SynthesisError
-from digest.models import Clip, Line
-from digest.script import expected_seconds
+from digest.media.wav import WavError, WavInfo, read_info
+from digest.models import Clip, Line, expected_seconds
 from digest.store.files import rename_over
 
 __all__ = [
@@ -56,28 +55,11 @@ class Synthesizer(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class WavInfo:
-    """The format facts of a PCM WAV file."""
-
-    frames: int
-    sample_rate: int
-    channels: int
-    sample_width: int
-
-
 def read_wav_info(path: Path) -> WavInfo:
     """Read a WAV header; raise SynthesisError if it is not a usable PCM WAV."""
     try:
-        with wave.open(str(path), "rb") as wav:
-            return WavInfo(
-                wav.getnframes(),
-                wav.getframerate(),
-                wav.getnchannels(),
-                wav.getsampwidth(),
-            )
-    except (OSError, EOFError, RuntimeError, wave.Error) as exc:
-        # RuntimeError: Python's chunk reader on some malformed RIFF data.
+        return read_info(path)
+    except WavError as exc:
         raise SynthesisError(f"{path.name}: not a readable WAV ({exc})") from exc
 
 

@@ -264,3 +264,21 @@ def narrators_for(
         if reason is not None:
             warnings.append(f"{summary.review.source}: {reason}")
     return LanguageVoices(narrators, tuple(warnings))
+
+
+def engine_voices_for(
+    summaries: Sequence[Summary], synthesizer: object | None
+) -> list[EngineVoiceInfo] | None:
+    """The engine's voices when a review is not in English, else None.
+
+    An English episode never starts the engine for this; a synthesizer without
+    a voice list (a test fake) gives None, so every review keeps the narrator.
+    """
+    if not needs_engine_voices(summaries):
+        return None
+    if synthesizer is None:
+        from digest.speak.espeak import Pyttsx3Synthesizer
+
+        synthesizer = Pyttsx3Synthesizer()
+    listing = getattr(synthesizer, "engine_voices", None)
+    return list(listing()) if callable(listing) else None

@@ -11,6 +11,7 @@ build's leftovers. Hashing is sha256 throughout (:class:`Digest`).
 
 import contextlib
 import hashlib
+import logging
 import os
 import tempfile
 import threading
@@ -18,6 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from digest.errors import OutputError
+from digest.store.layout import cache_root
+
+log = logging.getLogger("digest")
 
 # Files digest publishes are readable by everyone, like those `cp` would make.
 PUBLIC_MODE = 0o644
@@ -152,3 +156,25 @@ def place(tmp: Path, target: Path) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+
+
+def sweep_leftovers(folder: Path, stem: str) -> list[Path]:
+    """Delete the temporary files a killed build of episode ``stem`` left behind.
+
+    Only the names this module gives such files for that episode (and for the
+    folder's feed.xml): ``.STEM.*`` ending in ``.part``, ``.part.mp3`` or
+    ``.tmp``, in the folder and its cache. Call it holding the folder's lock,
+    so that no other build is writing them.
+    """
+    removed = []
+    for where in (folder, cache_root(folder)):
+        for prefix in (f".{stem}.", ".feed.xml."):
+            for path in where.glob(f"{prefix}*"):
+                name = path.name
+                if name.endswith((".part", ".part.mp3", ".tmp")) and path.is_file():
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                        removed.append(path)
+    if removed:
+        log.info("removed %d file(s) left by an interrupted build", len(removed))
+    return removed

@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from digest.errors import OutputError
+from digest.store.layout import lock_file
 
 log = logging.getLogger("digest")
 
-LOCK_NAME = Path(".cache") / "build.lock"
 # Polling (not a blocking flock) is what makes a timeout possible; the interval
 # grows to POLL_MAX_S so a long wait costs next to nothing.
 POLL_MIN_S = 0.05
@@ -35,7 +35,7 @@ POLL_MAX_S = 0.5
 
 def lock_path(folder: Path) -> Path:
     """Where the lock of the output folder ``folder`` lives."""
-    return folder / LOCK_NAME
+    return lock_file(folder)
 
 
 def _open(folder: Path) -> int:

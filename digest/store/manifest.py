@@ -20,8 +20,8 @@ from digest.config import Settings
 from digest.errors import DigestError, OutputError
 from digest.media.engines import Engines
 from digest.models import Chapter, Episode, Review, Script
-from digest.publish.sidecars import Sidecars
 from digest.store.files import Digest, file_sha256, sha256_hex, write_atomic
+from digest.store.layout import manifest_file
 
 log = logging.getLogger("digest")
 
@@ -45,12 +45,7 @@ RUN_ONLY_SETTINGS = frozenset(
 
 def manifest_path(output: Path) -> Path:
     """Where the manifest of the episode at ``output`` lives."""
-    return output.parent / ".cache" / f"{output.stem}.build.json"
-
-
-def output_files(mp3: Path, cover: Path) -> tuple[Path, ...]:
-    """Every file a build writes for one episode (the feed is the folder's)."""
-    return (mp3, *Sidecars.for_mp3(mp3).paths, cover)
+    return manifest_file(output)
 
 
 def _plain(value: Any) -> Any:
@@ -106,24 +101,22 @@ def input_hash(
 
 
 def sources_hash(
-    paths: Sequence[Path | str], settings: Settings, engines: Engines
+    files: Sequence[Path] | None, settings: Settings, engines: Engines
 ) -> str | None:
     """A hash of the review files' bytes, the settings and the engines, or None.
 
     This lets a rebuild with nothing changed stop before reading, summarizing
-    or scripting anything. None when a source is a URL or stdin (what they
-    give can change without a trace) or a path cannot be listed.
+    or scripting anything. ``files`` are the review files the sources name, or
+    None when a source is a URL or stdin (what they give can change without a
+    trace) or cannot be listed; then, and when a file cannot be read, None.
     """
     from digest import __version__
-    from digest.ingest.fetch import is_url
-    from digest.ingest.reader import collect_paths
 
-    if any(str(p) == "-" or is_url(str(p)) for p in paths):
+    if files is None:
         return None
     # Anything odd (a missing music file, an unreadable review) is left for the
     # full build to report properly.
     try:
-        files = collect_paths([Path(p) for p in paths])
         head = {
             "manifest": MANIFEST_FORMAT,
             "digest": __version__,

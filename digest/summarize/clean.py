@@ -30,33 +30,29 @@ _CAPTION_START = re.compile(
     r"(?:\s+(?:by|of|courtesy))?\s*[:\-\u2013\u2014|]",
     re.IGNORECASE,
 )
-_TRAILER = re.compile(
+# How a short line of page furniture opens (case ignored).
+_FURNITURE = re.compile(
+    # a trailer blurb
     r"^(?:(?:watch|see|view|check out)\b.{0,80}\btrailer\b"
     r"|(?:official\s+)?trailer\b\s*[:\-\u2013\u2014|]"
-    r"|\(?video\)?\s*[:\-\u2013\u2014|])",
+    r"|\(?video\)?\s*[:\-\u2013\u2014|]"
+    # a link label, only before a colon, dash or bar, or alone on the line
+    r"|(?:related(?:\s+(?:stories|articles|reading|coverage|content))?|read more"
+    r"|see also|also read|recommended(?:\s+reading)?|you might also like|more reviews"
+    r"|read next|further reading|tags?|more on this story)"
+    r"\s*(?:[:|\u2014\u2013>-]|$)"
+    # boilerplate, whatever follows
+    r"|(?:more from|advertisement|sponsored|share this|share on|follow us"
+    r"|follow \w+ on|sign up|subscribe|click here|email the author|copyright"
+    r"|\u00a9|all rights reserved|this (?:article|review|story) "
+    r"(?:originally|first) appeared|updated\b|published\b|posted\b|filed under"
+    r"|newsletter)\b)",
     re.IGNORECASE,
 )
 _BYLINE = re.compile(
     r"^(?i:by|reviewed by|review by|written by|posted by|words by)\s+"
     r"[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,4}"
     r"(?:\s*(?:,|\||\u2014|-|and|&)\s*.{0,60})?$",
-)
-# Link labels: only when followed by a colon, dash or bar, or alone on the line.
-_LINK_LABEL = re.compile(
-    r"^(?:related(?:\s+(?:stories|articles|reading|coverage|content))?|read more"
-    r"|see also|also read|recommended(?:\s+reading)?|you might also like|more reviews"
-    r"|read next|further reading|tags?|more on this story)"
-    r"\s*(?:[:|\u2014\u2013>-]|$)",
-    re.IGNORECASE,
-)
-# Lines that are boilerplate whatever follows.
-_BOILERPLATE = re.compile(
-    r"^(?:more from|advertisement|sponsored|share this|share on|follow us"
-    r"|follow \w+ on|sign up|subscribe|click here|email the author|copyright"
-    r"|\u00a9|all rights reserved|this (?:article|review|story) "
-    r"(?:originally|first) appeared|updated\b|published\b|posted\b|filed under"
-    r"|newsletter)\b",
-    re.IGNORECASE,
 )
 _BOILERPLATE_ANYWHERE = re.compile(
     r"\b(?:sign up for (?:our|the) \w+ newsletter|subscribe to (?:our|the)"
@@ -110,19 +106,14 @@ def _is_fact_word(word: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Paragraph:
-    """A kept paragraph: its offsets in the review text and its number (from 0)."""
-
-    start: int
-    end: int
-    number: int
-
-
-@dataclass(frozen=True, slots=True)
 class CleanReview:
-    """What is left to summarize, what was dropped, and the facts found."""
+    """What is left to summarize, what was dropped, and the facts found.
 
-    paragraphs: tuple[Paragraph, ...]
+    ``paragraphs`` holds the ``(start, end)`` offsets of each kept paragraph in the
+    review text; a paragraph's number is its place in that tuple.
+    """
+
+    paragraphs: tuple[tuple[int, int], ...]
     dropped: tuple[str, ...]
     facts: ReviewFacts
 
@@ -212,20 +203,17 @@ def _is_noise(line: str) -> bool:
     if words > SHORT_LINE_WORDS:
         return False
     return bool(
-        _TRAILER.match(stripped)
+        _FURNITURE.match(stripped)
         or _BYLINE.match(stripped)
-        or _BOILERPLATE.match(stripped)
-        or _LINK_LABEL.match(stripped)
         or _BOILERPLATE_ANYWHERE.search(stripped)
     )
 
 
 def clean_review(text: str) -> CleanReview:
     """Split ``text`` into kept paragraphs (lines), dropped lines and facts."""
-    kept: list[Paragraph] = []
+    kept: list[tuple[int, int]] = []
     dropped: list[str] = []
     fact_lines: list[str] = []
-    number = 0
     start = 0
     for line in text.split("\n"):
         end = start + len(line)
@@ -236,8 +224,7 @@ def clean_review(text: str) -> CleanReview:
             elif _is_noise(stripped):
                 dropped.append(stripped)
             else:
-                kept.append(Paragraph(start, end, number))
-                number += 1
+                kept.append((start, end))
         start = end + 1
     return CleanReview(tuple(kept), tuple(dropped), read_facts(fact_lines))
 

@@ -1,24 +1,24 @@
 """Extractive summaries: :class:`Review` → :class:`Summary` (NLTK + numpy).
 
-In: review text. Out: the sentences worth hearing, verbatim, in document order, the
-paragraph each came from, and the facts (certificate, runtime, rating) the review
-states on lines of their own.
+In: review text (and, for a whole episode, the reviews and the time budget). Out:
+the sentences worth hearing, verbatim, in document order, the paragraph each came
+from, and the facts (certificate, runtime, rating) the review states on lines of
+their own.
 
 1. :mod:`digest.summarize.clean` drops captions, credits, trailer blurbs, bylines and
    boilerplate and pulls out fact lines; only kept paragraphs are candidates.
-2. Sentences (NLTK Punkt) become log-TF vectors of stemmed content words (NLTK
-   stopwords and Porter stemmer; an IDF factor is a knob, off by default).
-3. Centrality: PageRank over the cosine-similarity graph, computed from the sparse
-   sentence-term matrix without forming the n×n graph, so cost grows with the
-   number of words, not the square of the number of sentences. Links inside one
-   paragraph count less than links across paragraphs: a point a review returns to
-   is its theme, a paragraph repeating itself is not.
+2. Sentences (NLTK Punkt) become bags of stemmed content words (NLTK stopwords and
+   Porter stemmer, :mod:`digest.summarize.nlp`).
+3. Centrality (:mod:`digest.summarize.graph`): PageRank over the sentences'
+   cosine-similarity graph. Links inside one paragraph count less than links
+   across paragraphs: a point a review returns to is its theme, a paragraph
+   repeating itself is not.
 4. Review sense: sentences that judge (opinion words) weigh a little more; very
    short and very long sentences weigh less.
 5. Selection: greedy maximal marginal relevance, so no two sentences say the same
    thing; a sentence that leans on the one before it ("It …", "But …") is held back
    unless that sentence is chosen too. Length is a number of sentences, a speaking
-   time, or both.
+   time, or both; an episode's time is shared out across its reviews.
 
 Deterministic: the same text always gives the same summary. Writes nothing.
 """
@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from digest.models import Review, ReviewFacts, Summary
 from digest.summarize.clean import clean_review, is_fact_line, read_facts
+from digest.summarize.graph import Floats, TermMatrix, centrality
 
 if TYPE_CHECKING:
     from digest.summarize.nlp import TextTools
@@ -52,9 +52,6 @@ MIN_WORDS = 5
 # Beyond this many sentences a "review" is a book: only its start is considered,
 # which keeps time and memory bounded whatever the input.
 MAX_SENTENCES = 20_000
-# Up to this many sentences the similarity graph is held as a dense n×n array.
-DENSE_LIMIT = 400
-_SMALL_PRODUCT = 4_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +78,6 @@ class Weights:
 
 
 DEFAULT_WEIGHTS = Weights()
-
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.intp]
 
 # Openers that point back at a sentence the listener may not have heard.
 _DEPENDENT = re.compile(
@@ -116,126 +110,6 @@ exuberant ambitious thoughtful nostalgic winsome exquisite sublime grand clever
 smart witty sharp tense riveting haunting heartfelt sincere genuine honest
 shallow hollow empty lazy derivative fresh original inventive bold daring
 """.split()
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """The chosen sentences' indices (document order) and the facts found."""
-
-    indices: tuple[int, ...]
-    facts: ReviewFacts
-
-
-def _sum_by(index: Ints, values: Floats, size: int) -> Floats:
-    """``out[k] = sum(values[index == k])`` for k < size."""
-    return np.bincount(index, weights=values, minlength=size).astype(np.float64)
-
-
-class _Matrix:
-    """Sparse, row-normalized sentence-term matrix V in coordinate form.
-
-    Rows are sentences, columns stemmed terms; entries are stored row by row, so
-    row ``i`` is ``rows[start[i]:start[i + 1]]``.
-    """
-
-    def __init__(self, bags: Sequence[Sequence[str]], idf_power: float) -> None:
-        vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        counts: list[float] = []
-        for row, bag in enumerate(bags):
-            seen: dict[int, int] = {}
-            for term in bag:
-                col = vocab.setdefault(term, len(vocab))
-                seen[col] = seen.get(col, 0) + 1
-            for col, count in seen.items():
-                rows.append(row)
-                cols.append(col)
-                counts.append(count)
-        self.n = len(bags)
-        self.terms = len(vocab)
-        self.rows: Ints = np.asarray(rows, dtype=np.intp)
-        self.cols: Ints = np.asarray(cols, dtype=np.intp)
-        self.start: Ints = np.searchsorted(self.rows, np.arange(self.n + 1))
-        tf = 1.0 + np.log(np.asarray(counts, dtype=np.float64))
-        df = _sum_by(self.cols, np.ones(len(cols)), self.terms)
-        idf = (np.log((1.0 + self.n) / (1.0 + df)) + 1.0) ** idf_power
-        vals = tf * idf[self.cols]
-        norms = np.sqrt(_sum_by(self.rows, vals * vals, self.n))
-        norms[norms == 0] = 1.0
-        self.vals: Floats = vals / norms[self.rows]
-        # Squared row norms: 1 for a sentence with words, 0 for an empty one.
-        self.self_sim = _sum_by(self.rows, self.vals * self.vals, self.n)
-        self.group_key: Ints | None = None
-        self.group_of_row: Ints = np.zeros(self.n, dtype=np.intp)
-        self.groups = 0
-        self.inside = 1.0
-
-    def set_groups(self, group_of_row: Ints, inside: float) -> None:
-        """Scale similarities between sentences of the same group by ``inside``."""
-        self.group_of_row = group_of_row
-        keys = group_of_row[self.rows] * self.terms + self.cols
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        self.group_key = inverse.astype(np.intp)
-        self.groups = len(uniq)
-        self.inside = inside
-
-    def times(self, x: Floats) -> Floats:
-        """(V Vᵀ − diag) x: the similarity graph applied to ``x``, no self-loops.
-
-        With groups set, similarities inside a group are scaled by ``inside``.
-        """
-        weighted = self.vals * x[self.rows]
-        per_term = _sum_by(self.cols, weighted, self.terms)
-        total = _sum_by(self.rows, self.vals * per_term[self.cols], self.n)
-        total -= self.self_sim * x
-        if self.group_key is not None and self.inside != 1.0:
-            per_group = _sum_by(self.group_key, weighted, self.groups)
-            same = _sum_by(self.rows, self.vals * per_group[self.group_key], self.n)
-            total -= (1.0 - self.inside) * (same - self.self_sim * x)
-        return total
-
-    def dense(self) -> Floats:
-        """The same graph as :meth:`times` as an n×n array."""
-        v = np.zeros((self.n, self.terms))
-        v[self.rows, self.cols] = self.vals
-        # For small products a threaded BLAS call costs more than it saves.
-        if self.n * self.n * self.terms <= _SMALL_PRODUCT:
-            graph: Floats = np.einsum("ik,jk->ij", v, v)
-        else:
-            graph = v @ v.T
-        if self.group_key is not None and self.inside != 1.0:
-            group = self.group_of_row
-            graph[group[:, None] == group[None, :]] *= self.inside
-        np.fill_diagonal(graph, 0.0)
-        return graph
-
-    def similarity_to(self, i: int) -> Floats:
-        """Cosine similarity of every sentence to sentence ``i``."""
-        dense = np.zeros(self.terms)
-        lo, hi = int(self.start[i]), int(self.start[i + 1])
-        dense[self.cols[lo:hi]] = self.vals[lo:hi]
-        return _sum_by(self.rows, self.vals * dense[self.cols], self.n)
-
-
-def _centrality(matrix: _Matrix, weights: Weights) -> Floats:
-    """PageRank over the weighted cosine graph (LexRank's continuous variant).
-
-    Small texts use the dense n×n graph (fast for a few hundred sentences); longer
-    ones apply the graph through the sparse matrix, in memory linear in the words.
-    """
-    n = matrix.n
-    graph = matrix.dense() if n <= DENSE_LIMIT else None
-    apply = matrix.times if graph is None else graph.__matmul__
-    out = apply(np.ones(n))
-    out[out <= 0] = 1.0
-    scores = np.full(n, 1.0 / n)
-    for _ in range(weights.iterations):
-        new = (1 - weights.damping) / n + weights.damping * apply(scores / out)
-        if float(np.abs(new - scores).sum()) < weights.tolerance:
-            return new
-        scores = new
-    return scores
 
 
 def _length_factor(words: int, weights: Weights) -> float:
@@ -306,10 +180,15 @@ def select_sentences(
         ]
         if not eligible:
             return []
-    matrix = _Matrix(bags, weights.idf_power)
+    matrix = TermMatrix(bags, weights.idf_power)
     if weights.inside != 1.0:
         matrix.set_groups(np.cumsum(np.asarray(openers, dtype=np.intp)), weights.inside)
-    central = _centrality(matrix, weights)
+    central = centrality(
+        matrix,
+        damping=weights.damping,
+        iterations=weights.iterations,
+        tolerance=weights.tolerance,
+    )
     score = central * _prior(sentences, bags, tools, weights)
     top = float(score[eligible].max()) or 1.0
     relevance = score / top
@@ -320,7 +199,7 @@ def _greedy(
     sentences: Sequence[str],
     eligible: Sequence[int],
     relevance: Floats,
-    matrix: _Matrix,
+    matrix: TermMatrix,
     count: int,
     budget_words: int | None,
     weights: Weights,
@@ -377,11 +256,11 @@ def choose(
     split: list[str] = []
     paragraph_of: list[int] = []
     openers: list[bool] = []
-    for paragraph in clean.paragraphs:
-        body = text[paragraph.start : paragraph.end]
+    for number, (start, end) in enumerate(clean.paragraphs):
+        body = text[start:end]
         for k, (a, b) in enumerate(tools.sentence_spans(body)):
             split.append(body[a:b])
-            paragraph_of.append(paragraph.number)
+            paragraph_of.append(number)
             openers.append(k == 0)
         if len(split) >= MAX_SENTENCES:
             break

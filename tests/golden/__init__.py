@@ -31,8 +31,8 @@ from digest.models import (
     Script,
     Segment,
     Summary,
+    speech_text,
 )
-from digest.script import speech_text
 
 GOLDEN = Path(__file__).resolve().parent
 CASES = sorted(p.parent.name for p in GOLDEN.glob("*/input.json"))

@@ -1,0 +1,420 @@
+"""Speaking a script: every line's clip, from the cache or from worker processes.
+
+In: the lines to speak, their voice profiles, a clip cache and a worker pool
+factory (:mod:`digest.run.pool`). Out: one verified WAV
+:class:`~digest.models.Clip` per line, yielded as each batch finishes
+(:func:`iter_clips`), so stitching and encoding can start before the last
+line is spoken.
+
+How the work is cut, and why:
+
+* Lines found in the cache are read from it in place; only the rest is sent.
+* Lines with the same key (a recurring transition, a repeated sentence) are
+  spoken once and share their clip.
+* The rest is cut into :class:`Batch` es of consecutive lines, about
+  :data:`BATCH_SECONDS` of speech each. The cut depends only on the lines, never
+  on ``--jobs``: espeak-ng's pitch flutter carries state from one utterance to
+  the next inside a process, so a clip's exact samples depend on what the same
+  process said before it. Each batch runs in a fresh process, and a cold build
+  gives the same bytes whatever ``--jobs`` is.
+* A worker of the local pool writes its clips straight into the build's work
+  folder, which the main process then links into the cache: no audio crosses
+  the pipe. A worker of a Dask cluster, which shares no disk with us, answers
+  with the WAV bytes instead.
+* One short batch (an edit's few new lines) is spoken by this process's own
+  engine while it has never spoken: starting a worker would cost more.
+"""
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from digest.config import VoiceProfile
+from digest.errors import SynthesisError
+from digest.models import Clip, Line, expected_seconds
+from digest.run.pool import (
+    Pool,
+    WorkerFailedError,
+    WorkerLostError,
+    guarded,
+    run_all,
+    watchdog,
+)
+from digest.speak.cache import CachingSynthesizer, ClipCache, clip_key
+from digest.speak.espeak import Synthesizer, read_wav_info
+from digest.store.cache import CacheStats
+
+log = logging.getLogger("digest")
+
+# About this much expected speech per batch: large enough that starting a fresh
+# worker (~0.2 s) is a small share of the batch, small enough to share the work.
+BATCH_SECONDS = 240.0
+# Up to this much expected speech, when no batch has run in this process yet,
+# is spoken by the main process's own engine (see the module docstring).
+NEARBY_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSpec:
+    """How a worker starts its engine: which libespeak-ng, timeouts, retries."""
+
+    espeak: str = "auto"
+    timeout_s: float = 30.0
+    retries: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Consecutive script lines (by index) for one worker, with their voices."""
+
+    indexes: tuple[int, ...]
+    lines: tuple[Line, ...]
+    voices: tuple[VoiceProfile, ...]
+    engine: EngineSpec
+    # Where to write the clips (``clip-NNNNN.wav``), when the worker shares our
+    # disk; None: send them back as bytes.
+    folder: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What a worker made, and its engine's id: one WAV file's bytes per line,
+    or nothing when the clips were written to the batch's folder."""
+
+    indexes: tuple[int, ...]
+    wavs: tuple[bytes, ...]
+    engine_id: str
+
+
+def hang_limit(engine: EngineSpec) -> float:
+    """How long one line may take in a worker: every retry's timeout, plus a margin."""
+    return engine.timeout_s * engine.retries + 5.0
+
+
+def clip_name(index: int) -> str:
+    """The file name of line ``index``'s clip in a build's work folder."""
+    return f"clip-{index:05d}.wav"
+
+
+def make_batches(
+    indexes: Sequence[int],
+    lines: Sequence[Line],
+    voices: Sequence[VoiceProfile],
+    engine: EngineSpec,
+    seconds: float = BATCH_SECONDS,
+) -> tuple[Batch, ...]:
+    """Cut the lines at ``indexes`` into batches of about ``seconds`` of speech."""
+    cuts: list[list[int]] = [[]]
+    total = 0.0
+    for index in indexes:
+        cuts[-1].append(index)
+        total += expected_seconds(lines[index].text, voices[index].rate)
+        if total >= seconds:
+            cuts.append([])
+            total = 0.0
+    return tuple(
+        Batch(
+            tuple(cut),
+            tuple(lines[i] for i in cut),
+            tuple(voices[i] for i in cut),
+            engine,
+        )
+        for cut in cuts
+        if cut
+    )
+
+
+def synthesize_batch(batch: Batch) -> BatchResult:
+    """Speak every line of ``batch`` with this process's one engine (worker side)."""
+    import tempfile
+
+    from digest.media.engines import prepare_espeak
+    from digest.speak.espeak import Pyttsx3Synthesizer
+
+    spec = batch.engine
+    prepare_espeak(spec.espeak)
+    synth = Pyttsx3Synthesizer(timeout=spec.timeout_s, retries=spec.retries)
+    limit = hang_limit(spec)
+    spoken = zip(batch.indexes, batch.lines, batch.voices, strict=True)
+    if batch.folder is not None:
+        folder = Path(batch.folder)
+        for index, line, voice in spoken:
+            with watchdog(limit):
+                synth.synthesize(line, voice, folder / clip_name(index))
+        return BatchResult(batch.indexes, (), synth.engine_id)
+    wavs: list[bytes] = []
+    with tempfile.TemporaryDirectory(prefix="digest-worker-") as tmp:
+        path = Path(tmp) / "clip.wav"
+        for _index, line, voice in spoken:
+            with watchdog(limit):
+                clip = synth.synthesize(line, voice, path)
+            wavs.append(clip.path.read_bytes())
+    return BatchResult(batch.indexes, tuple(wavs), synth.engine_id)
+
+
+def _broken(engine: EngineSpec) -> SynthesisError:
+    return SynthesisError(
+        "a speech worker stopped: the engine hung (no line may take over "
+        f"{hang_limit(engine):g} s) or crashed"
+    )
+
+
+def _verified(index: int, data: bytes | None, line: Line, workdir: Path) -> Clip:
+    """A worker's clip, written to ``workdir`` (unless it wrote it there itself)."""
+    path = workdir / clip_name(index)
+    if data is not None:
+        path.write_bytes(data)
+    info = read_wav_info(path)
+    if info.frames == 0 or (info.channels, info.sample_width) != (1, 2):
+        raise SynthesisError(f"a worker returned a broken clip for {line.text[:40]!r}")
+    return Clip(line, path, info.frames, info.sample_rate)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechJob:
+    """Where and how the uncached lines are spoken."""
+
+    workdir: Path
+    engine: EngineSpec
+    engine_id: str  # this process's engine: the cache keys name it
+    pool: Callable[[], Pool]
+    batch_seconds: float = BATCH_SECONDS
+    nearby: Synthesizer | None = None
+
+
+class _Lines:
+    """The script's lines with their voices and keys; repeats share one clip."""
+
+    def __init__(
+        self,
+        lines: Sequence[Line],
+        profiles: Sequence[VoiceProfile],
+        keys: Sequence[str],
+        stats: CacheStats,
+    ) -> None:
+        self.lines = lines
+        self.profiles = profiles
+        self.keys = keys
+        self.members: dict[str, list[int]] = {}
+        for index, key in enumerate(keys):
+            if key in self.members:
+                stats.repeats += 1
+            self.members.setdefault(key, []).append(index)
+        self.done = 0
+
+    def share(self, clip: Clip, index: int) -> Iterator[tuple[int, Clip]]:
+        """``clip`` for line ``index`` and every line that repeats it."""
+        members = self.members[self.keys[index]]
+        for member in members:
+            yield (
+                member,
+                clip if member == index else replace(clip, line=self.lines[member]),
+            )
+        self.done += len(members)
+
+
+def iter_clips(
+    lines: Sequence[Line],
+    voices: Callable[[str], VoiceProfile],
+    job: SpeechJob,
+    *,
+    engine_voice: Callable[[VoiceProfile], str],
+    cache: ClipCache | None,
+    stats: CacheStats,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[int, Clip]]:
+    """Every line's clip as soon as it exists, as (line index, clip), in any order.
+
+    Cached clips come first, read in place from the cache; the rest are made by
+    the pool's workers (or ``job.nearby``, see the module) and yielded batch by
+    batch. ``stats`` is filled in as clips arrive. ``job.engine_id`` and
+    ``engine_voice`` (the engine's id for a profile) come from this process's
+    engine and make the cache keys; a worker whose engine differs (another
+    machine of a cluster) still speaks, but its clips are not cached under keys
+    that would not describe them.
+    """
+    profiles = [voices(line.speaker) for line in lines]
+    keys = [
+        clip_key(line.text.strip(), p, job.engine_id, engine_voice(p))
+        for line, p in zip(lines, profiles, strict=True)
+    ]
+    todo = _Lines(lines, profiles, keys, stats)
+    missing: list[int] = []
+    for key, (index, *_rest) in todo.members.items():
+        # A cached clip is read where it is: the build only reads clips.
+        path = cache.locate(key) if cache is not None else None
+        if path is None:
+            missing.append(index)
+            continue
+        info = read_wav_info(path)
+        stats.hits += 1
+        yield from todo.share(
+            Clip(lines[index], path, info.frames, info.sample_rate), index
+        )
+    if progress is not None:
+        progress(todo.done)
+    if not missing:
+        return
+    batches = make_batches(missing, lines, profiles, job.engine, job.batch_seconds)
+    nearby = job.nearby
+    if len(batches) == 1 and nearby is not None and _speaks_nearby(batches[0], nearby):
+        spoken = _speak_here(batches[0], nearby, job)
+    else:
+        spoken = _speak_on_pool(batches, lines, job)
+    for made in spoken:  # one line spoken here, or one worker's batch
+        for index, clip, cacheable in made:
+            if cache is not None and cacheable:
+                cache.store(keys[index], clip.path)
+            stats.misses += 1
+            yield from todo.share(clip, index)
+        if progress is not None:
+            progress(todo.done)
+
+
+def _speaks_nearby(batch: Batch, nearby: Synthesizer) -> bool:
+    """Whether ``nearby`` should speak ``batch`` itself (short, engine unused)."""
+    seconds = sum(
+        expected_seconds(line.text, voice.rate)
+        for line, voice in zip(batch.lines, batch.voices, strict=True)
+    )
+    return seconds <= NEARBY_SECONDS and bool(getattr(nearby, "fresh", False))
+
+
+# What a speaker hands back at a time: (line index, clip, whether to cache it).
+Made = list[tuple[int, Clip, bool]]
+
+
+def _speak_here(batch: Batch, nearby: Synthesizer, job: SpeechJob) -> Iterator[Made]:
+    """The batch spoken by this process's engine: (index, clip, cacheable)."""
+    log.info("synthesizing %d lines in this process", len(batch.indexes))
+    for index, line, voice in zip(
+        batch.indexes, batch.lines, batch.voices, strict=True
+    ):
+        path = job.workdir / clip_name(index)
+        try:
+            clip = guarded(
+                lambda: nearby.synthesize(line, voice, path),  # noqa: B023 - run now
+                hang_limit(job.engine),
+            )
+        except WorkerLostError:
+            raise _broken(job.engine) from None
+        yield [(index, clip, True)]
+
+
+def _speak_on_pool(
+    batches: Sequence[Batch], lines: Sequence[Line], job: SpeechJob
+) -> Iterator[Made]:
+    """The batches spoken by worker processes: (index, clip, cacheable)."""
+    pool = job.pool()
+    count = sum(len(b.indexes) for b in batches)
+    plural = "es" if len(batches) > 1 else ""
+    log.info(
+        "synthesizing %d lines in %d batch%s on %s",
+        count,
+        len(batches),
+        plural,
+        pool.name,
+    )
+    warned = False
+    folder = str(job.workdir) if pool.shares_disk else None
+    try:
+        sent = (replace(b, folder=folder) for b in batches)
+        for result in run_all(pool, synthesize_batch, sent):
+            same_engine = result.engine_id == job.engine_id
+            if not same_engine and not warned:
+                log.warning(
+                    "a worker runs %s, not %s: its clips are not cached",
+                    result.engine_id, job.engine_id,
+                )  # fmt: skip
+                warned = True
+            wavs = result.wavs or (None,) * len(result.indexes)
+            yield [
+                (i, _verified(i, data, lines[i], job.workdir), same_engine)
+                for i, data in zip(result.indexes, wavs, strict=True)
+            ]
+    except WorkerLostError:
+        raise _broken(job.engine) from None
+    except WorkerFailedError as exc:
+        raise SynthesisError(f"a speech worker failed: {exc}") from exc
+    finally:
+        pool.close()
+
+
+def iter_local_clips(
+    lines: Sequence[Line],
+    voices: Callable[[str], VoiceProfile],
+    workdir: Path,
+    synthesizer: Synthesizer,
+    *,
+    cache: ClipCache | None,
+    stats: CacheStats,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[int, Clip]]:
+    """Every line's clip from ``synthesizer`` in this process, one after another.
+
+    For a synthesizer handed in by the caller (a test's fake, a library user's
+    engine), which cannot be sent to worker processes.
+    """
+    synth: Synthesizer = synthesizer
+    cached: CachingSynthesizer | None = None
+    if cache is not None:
+        synth = cached = CachingSynthesizer(synthesizer, cache)
+    for index, line in enumerate(lines):
+        path = workdir / clip_name(index)
+        yield index, synth.synthesize(line, voices(line.speaker), path)
+        if progress is not None:
+            progress(index + 1)
+    if cached is not None:
+        stats.hits, stats.misses = cached.stats.hits, cached.stats.misses
+    else:
+        stats.misses = len(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Speech:
+    """How a build speaks: its engine, its worker pool, or a given synthesizer."""
+
+    engine: EngineSpec
+    pool: Callable[[], Pool]
+    # A synthesizer the caller made (a test's fake, a library user's engine)
+    # speaks every line here, in order; None: pyttsx3 in worker processes.
+    synthesizer: Synthesizer | None = None
+    # Whether a short batch may be spoken by this process's own engine.
+    nearby: bool = True
+
+
+def speak_lines(
+    lines: Sequence[Line],
+    voices: Callable[[str], VoiceProfile],
+    workdir: Path,
+    speech: Speech,
+    *,
+    cache: ClipCache | None,
+    stats: CacheStats,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[int, Clip]]:
+    """Every line's clip as it is ready: from worker processes, or the synthesizer."""
+    if speech.synthesizer is not None:
+        return iter_local_clips(
+            lines, voices, workdir, speech.synthesizer,
+            cache=cache, stats=stats, progress=progress,
+        )  # fmt: skip
+    from digest.speak.espeak import Pyttsx3Synthesizer
+
+    # This process's engine names voices and versions for the cache keys, and
+    # speaks a short batch itself when nothing else has.
+    local = Pyttsx3Synthesizer(
+        timeout=speech.engine.timeout_s, retries=speech.engine.retries
+    )
+    job = SpeechJob(
+        workdir,
+        speech.engine,
+        local.engine_id,
+        pool=speech.pool,
+        nearby=local if speech.nearby else None,
+    )
+    return iter_clips(
+        lines, voices, job,
+        engine_voice=local.check, cache=cache, stats=stats, progress=progress,
+    )  # fmt: skip
