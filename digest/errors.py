@@ -34,19 +34,30 @@ class DigestError(Exception):
 
 
 class UsageError(DigestError):
-    """The command line asks for something impossible."""
+    """The command line asks for something impossible.
+
+    A flag's value is out of range, or two flags contradict each other; typer's
+    own usage errors end with the same code.
+    """
 
     exit_code = ExitCode.USAGE
 
 
 class InputError(DigestError):
-    """A review file is missing, unreadable, empty or not text."""
+    """A review file is missing, unreadable, empty or not text.
+
+    Also a cover or music file that cannot be used. Inside a folder a bad
+    file is only skipped with a warning; this is for what the user named.
+    """
 
     exit_code = ExitCode.INPUT
 
 
 class MissingDependencyError(DigestError):
-    """An engine (espeak-ng, ffmpeg) or data the build needs is absent."""
+    """An engine (espeak-ng, ffmpeg) or data the build needs is absent.
+
+    The message names the fix: the package to install or the setting to use.
+    """
 
     exit_code = ExitCode.MISSING_DEPENDENCY
 
@@ -58,19 +69,27 @@ class SynthesisError(DigestError):
 
 
 class EncodeError(DigestError):
-    """ffmpeg could not encode or tag the episode."""
+    """ffmpeg could not encode or tag the episode.
+
+    A full disk is reported as an :class:`OutputError` instead, since that is
+    the user's to fix.
+    """
 
     exit_code = ExitCode.ENCODE
 
 
 class OutputError(DigestError):
-    """The output file or folder cannot be written."""
+    """The output file or folder cannot be written (or the disk is full)."""
 
     exit_code = ExitCode.OUTPUT
 
 
 class ConfigError(DigestError):
-    """A setting or voice profile is invalid."""
+    """A setting or voice profile is invalid.
+
+    From a ``voices/*.toml`` file, the templates file or a ``DIGEST_*``
+    variable; the message names the file and key, or the variable.
+    """
 
     exit_code = ExitCode.CONFIG
 

@@ -103,19 +103,27 @@ class Script:
         return tuple(line for seg in self.segments for line in seg.lines)
 
 
+class _Audio:
+    """Audio counted in frames at a sample rate: its length in seconds."""
+
+    __slots__ = ()
+    frames: int
+    sample_rate: int
+
+    @property
+    def seconds(self) -> float:
+        """The length: of a clip, the speech without the pause after it."""
+        return self.frames / self.sample_rate
+
+
 @dataclass(frozen=True, slots=True)
-class Clip:
+class Clip(_Audio):
     """A synthesized WAV for one line."""
 
     line: Line
     path: Path
     frames: int
     sample_rate: int
-
-    @property
-    def seconds(self) -> float:
-        """Duration of the speech itself, without the pause after it."""
-        return self.frames / self.sample_rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +146,7 @@ class Cue:
 
 
 @dataclass(frozen=True, slots=True)
-class Mix:
+class Mix(_Audio):
     """The stitched episode as one PCM WAV plus where everything is in it."""
 
     wav: Path
@@ -148,11 +156,6 @@ class Mix:
     cues: tuple[Cue, ...]
     # The frame where each chapter starts (the first is 0): where units are cut.
     cuts: tuple[int, ...] = ()
-
-    @property
-    def seconds(self) -> float:
-        """Total duration of the mix."""
-        return self.frames / self.sample_rate
 
 
 @dataclass(frozen=True, slots=True)

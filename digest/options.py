@@ -3,7 +3,7 @@
 A stage never sees the whole Settings: it takes the small frozen record it
 declares (ingest :class:`~digest.ingest.options.IngestOptions`, summarize
 :class:`~digest.summarize.reviews.SummaryOptions`, script
-:class:`~digest.script.ScriptOptions`, speak :class:`~digest.speak.batches.EngineSpec`,
+:class:`~digest.script.ScriptOptions`, speak :class:`~digest.speak.worker.EngineSpec`,
 encode :class:`~digest.encode.units.EncodeSpec`, publish
 :class:`~digest.publish.episode.EpisodeInfo`), so its signature says what it
 depends on. This module is the one place those records are built.
@@ -20,8 +20,9 @@ from digest.publish.episode import EpisodeInfo
 from digest.publish.feed import Channel
 from digest.run.pool import default_jobs, open_pool
 from digest.script import ScriptOptions
-from digest.speak.batches import EngineSpec, Speech
+from digest.speak.batches import Speech
 from digest.speak.espeak import Synthesizer
+from digest.speak.worker import EngineSpec
 from digest.summarize.reviews import SummaryOptions
 
 

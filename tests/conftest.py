@@ -3,17 +3,18 @@
 import json
 import math
 import shutil
-import struct
 import subprocess
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from digest.config import VoiceProfile
 from digest.media.engines import find_ffmpeg
 from digest.models import Clip, Line, expected_seconds
+from digest.speak.espeak import Synthesizer
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -86,15 +87,13 @@ class FakeSynthesizer:
         self.calls.append(line.text)
         frames = int(expected_seconds(line.text, voice.rate) * self.rate)
         pitch = 180.0 + 40.0 * (len(self.calls) % 5)
-        samples = (
-            int(6000 * math.sin(2 * math.pi * pitch * i / self.rate))
-            for i in range(frames)
-        )
+        phase = 2 * math.pi * pitch * np.arange(frames) / self.rate
+        samples = np.trunc(6000 * np.sin(phase)).astype("<i2")
         with wave.open(str(path), "wb") as wav:
             wav.setnchannels(1)
             wav.setsampwidth(2)
             wav.setframerate(self.rate)
-            wav.writeframes(b"".join(struct.pack("<h", s) for s in samples))
+            wav.writeframes(samples.tobytes())
         return Clip(line, path, frames, self.rate)
 
 
@@ -138,3 +137,20 @@ def long_silences(mp3: Path, seconds: float = 2.0) -> int:
     """How many stretches of silence (below -50 dB) last longer than ``seconds``."""
     detect = f"silencedetect=n=-50dB:d={seconds}"
     return _ffmpeg(mp3, "-af", detect, "-f", "null", "-").stderr.count(b"silence_start")
+
+
+def render_clips(
+    lines: Sequence[Line],
+    synth: Synthesizer,
+    voices: Callable[[str], VoiceProfile],
+    workdir: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Clip, ...]:
+    """Every line spoken into ``workdir`` in order; one clip per line."""
+    clips: list[Clip] = []
+    for index, line in enumerate(lines):
+        path = workdir / f"clip-{index:05d}.wav"
+        clips.append(synth.synthesize(line, voices(line.speaker), path))
+        if progress is not None:
+            progress(index + 1, len(lines))
+    return tuple(clips)

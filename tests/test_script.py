@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from digest.config import Pauses, Settings, Templates, VoiceProfile
 from digest.models import Line, LineKind, Review, ReviewFacts, Summary, speech_text
-from digest.pipeline import script_options
+from digest.options import script_options
 from digest.script import (
     HOST,
     NARRATOR,

@@ -16,9 +16,10 @@ from digest.speak.espeak import (
     _plausible,
     expected_seconds,
     read_wav_info,
-    render_clips,
     resolve_voice,
 )
+
+from .conftest import render_clips
 
 VOICES = [
     SimpleNamespace(id="gmw/en-us", name="English (America)", languages=["en-us"]),

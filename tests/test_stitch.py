@@ -13,9 +13,8 @@ import pytest
 from digest.config import Settings, build_settings
 from digest.errors import SynthesisError
 from digest.models import Clip, Line, LineKind, Mix, Review, Script, Segment, Summary
-from digest.pipeline import script_options
+from digest.options import script_options
 from digest.script import write_script
-from digest.speak.espeak import render_clips
 from digest.stitch import (
     FADE_MS,
     KEEP_MS,
@@ -30,7 +29,7 @@ from digest.stitch import (
     stitch,
 )
 
-from .conftest import FakeSynthesizer
+from .conftest import FakeSynthesizer, render_clips
 
 
 @dataclass(frozen=True)

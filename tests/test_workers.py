@@ -12,10 +12,11 @@ import pytest
 
 from digest.config import VoiceProfile
 from digest.errors import ExitCode, SynthesisError, UsageError
-from digest.models import Line, LineKind
+from digest.models import Clip, Line, LineKind
 from digest.run.pool import Pool, open_pool
-from digest.speak.batches import EngineSpec, SpeechJob, iter_clips, make_batches
+from digest.speak.batches import SpeechJob, iter_clips
 from digest.speak.cache import ClipCache
+from digest.speak.worker import EngineSpec, make_batches
 from digest.store.cache import CacheStats
 
 from .conftest import EXAMPLES, REPO, FakeSynthesizer
@@ -123,7 +124,7 @@ def test_spawn_pool_gives_the_same_audio_as_one_worker(tmp_path: Path) -> None:
 def test_a_local_worker_writes_its_clips_in_place(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from digest.speak.batches import synthesize_batch
+    from digest.speak.worker import synthesize_batch
 
     folder = tmp_path / "work-here"
     folder.mkdir()
@@ -374,3 +375,69 @@ def test_an_engine_that_has_spoken_sends_the_batch_to_workers(tmp_path: Path) ->
     used = FakeSynthesizer()  # no "fresh": it may carry state from earlier lines
     with pytest.raises(AssertionError, match="no worker may start"):
         _stream(tmp_path, _lines(), used, None)
+
+
+# --- an engine retry makes its batch be spoken again --------------------------------
+
+
+class RetryingFake(FreshFake):
+    """A fresh fake whose engine needs one retry on the line ``flaky``."""
+
+    def __init__(self, flaky: str) -> None:
+        super().__init__()
+        self.flaky = flaky
+        self.attempts = 0
+
+    def synthesize(self, line: Line, voice: VoiceProfile, path: Path) -> Clip:
+        self.attempts += 2 if line.text == self.flaky else 1
+        return super().synthesize(line, voice, path)
+
+
+def _thread_pool() -> Pool:
+    from concurrent.futures import ThreadPoolExecutor
+
+    executor = ThreadPoolExecutor(max_workers=2)
+    return Pool(executor, executor.shutdown, "2 threads", shares_disk=True)
+
+
+def test_a_batch_whose_engine_retried_is_spoken_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.speak import batches, worker
+
+    rounds: dict[tuple[int, ...], int] = {}
+
+    def speak(batch: worker.Batch) -> worker.BatchResult:
+        rounds[batch.indexes] = rounds.get(batch.indexes, 0) + 1
+        for index, line in zip(batch.indexes, batch.lines, strict=True):
+            path = Path(str(batch.folder)) / worker.clip_name(index)
+            FakeSynthesizer().synthesize(line, _voices(line.speaker), path)
+        # The first batch retries a line the first time it is spoken only.
+        retried = batch.indexes[0] == 0 and rounds[batch.indexes] == 1
+        return worker.BatchResult(batch.indexes, (), "fake-1", retried)
+
+    monkeypatch.setattr(batches, "synthesize_batch", speak)
+    job = SpeechJob(tmp_path, EngineSpec(), "fake-1", _thread_pool, 6.0)
+    got = list(
+        iter_clips(
+            _lines(),
+            _voices,
+            job,
+            engine_voice=lambda _p: "",
+            cache=None,
+            stats=CacheStats(),
+        )
+    )
+    assert sorted(i for i, _clip in got) == list(range(len(SENTENCES)))
+    first = next(key for key in rounds if key[0] == 0)
+    assert rounds[first] == 2
+    assert all(count == 1 for key, count in rounds.items() if key != first)
+
+
+def test_a_short_batch_whose_engine_retried_goes_to_a_worker(tmp_path: Path) -> None:
+    synth = RetryingFake(flaky=SENTENCES[1])
+    with pytest.raises(AssertionError, match="no worker may start"):
+        _stream(tmp_path, _lines(), synth, None)
+    clean = RetryingFake(flaky="never said")
+    got, _stats = _stream(tmp_path, _lines(), clean, None)
+    assert len(got) == len(SENTENCES)

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
@@ -23,7 +24,10 @@ log = logging.getLogger("digest")
 
 MIN_SIZE = 1400
 MAX_SIZE = 3000
-_MIMES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+_MIMES: dict[str, Literal["image/png", "image/jpeg"]] = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+}
 # Dark backgrounds that keep light text well above WCAG's 4.5:1 contrast.
 _PALETTE = (
     (22, 38, 64),
@@ -182,7 +186,7 @@ class CoverArt:
     """A checked cover image, ready to embed as an APIC frame."""
 
     data: bytes
-    mime: str
+    mime: Literal["image/png", "image/jpeg"]
     width: int
     height: int
     source: str

@@ -85,7 +85,29 @@ class _Stage:
         return 100.0 * (self.done if done is None else done) / self.total
 
 
-class NullProgress:
+class _Reporter:
+    """The ``with`` protocol every progress shares: open, then close, ok or not."""
+
+    def _open(self) -> None:
+        """Start showing (called on entering ``with``)."""
+
+    def _close(self, ok: bool) -> None:
+        """Stop showing; ``ok`` is False when the build raised."""
+
+    def __enter__(self) -> Self:
+        self._open()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._close(ok=kind is None)
+
+
+class NullProgress(_Reporter):
     """Reports nothing (``--quiet``)."""
 
     def stage(self, name: str, total: int | None = None) -> None:
@@ -100,19 +122,8 @@ class NullProgress:
     def finish(self) -> None:
         """Nothing to end."""
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-
-class LogProgress:
+class LogProgress(_Reporter):
     """Plain ``digest`` log lines: start, throttled counts, end with seconds."""
 
     def __init__(
@@ -157,17 +168,9 @@ class LogProgress:
         with self._lock:
             self._end(complete=True)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _close(self, ok: bool) -> None:
         with self._lock:
-            self._end(complete=kind is None)
+            self._end(complete=ok)
 
     def _count(self, done: int) -> None:
         state = self._current
@@ -214,7 +217,7 @@ def _count(state: _Stage) -> str:
     return f"{state.done}/{state.total}"
 
 
-class RichProgress:
+class RichProgress(_Reporter):
     """One rich bar per stage on stderr; use as a context manager around the build."""
 
     def __init__(self, console: "Console | None" = None, *, transient: bool = False):
@@ -260,21 +263,15 @@ class RichProgress:
         with self._lock:
             self._complete()
 
-    def __enter__(self) -> Self:
+    def _open(self) -> None:
         with self._lock:
             if not self._live:
                 self._bars.start()
                 self._live = True
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _close(self, ok: bool) -> None:
         with self._lock:
-            if kind is None:
+            if ok:
                 self._complete()
             # On an error the bar stays where it stopped, above the Error: line.
             self._task = None

@@ -39,118 +39,28 @@ from digest.run.pool import (
     WorkerLostError,
     guarded,
     run_all,
-    watchdog,
 )
 from digest.speak.cache import CachingSynthesizer, ClipCache, clip_key
 from digest.speak.espeak import Synthesizer, read_wav_info
+from digest.speak.worker import (
+    BATCH_SECONDS,
+    Batch,
+    EngineSpec,
+    clip_name,
+    hang_limit,
+    make_batches,
+    synthesize_batch,
+)
 from digest.store.cache import CacheStats
 
-log = logging.getLogger("digest")
-
-# About this much expected speech per batch: large enough that starting a fresh
-# worker (~0.2 s) is a small share of the batch, small enough to share the work.
-BATCH_SECONDS = 240.0
 # Up to this much expected speech, when no batch has run in this process yet,
 # is spoken by the main process's own engine (see the module docstring).
 NEARBY_SECONDS = 60.0
+# A batch in which the engine had to retry a line is spoken again, in a fresh
+# process, up to this many times in all (see synthesize_batch).
+SPEAK_ROUNDS = 3
 
-
-@dataclass(frozen=True, slots=True)
-class EngineSpec:
-    """How a worker starts its engine: which libespeak-ng, timeouts, retries."""
-
-    espeak: str = "auto"
-    timeout_s: float = 30.0
-    retries: int = 3
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Consecutive script lines (by index) for one worker, with their voices."""
-
-    indexes: tuple[int, ...]
-    lines: tuple[Line, ...]
-    voices: tuple[VoiceProfile, ...]
-    engine: EngineSpec
-    # Where to write the clips (``clip-NNNNN.wav``), when the worker shares our
-    # disk; None: send them back as bytes.
-    folder: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    """What a worker made, and its engine's id: one WAV file's bytes per line,
-    or nothing when the clips were written to the batch's folder."""
-
-    indexes: tuple[int, ...]
-    wavs: tuple[bytes, ...]
-    engine_id: str
-
-
-def hang_limit(engine: EngineSpec) -> float:
-    """How long one line may take in a worker: every retry's timeout, plus a margin."""
-    return engine.timeout_s * engine.retries + 5.0
-
-
-def clip_name(index: int) -> str:
-    """The file name of line ``index``'s clip in a build's work folder."""
-    return f"clip-{index:05d}.wav"
-
-
-def make_batches(
-    indexes: Sequence[int],
-    lines: Sequence[Line],
-    voices: Sequence[VoiceProfile],
-    engine: EngineSpec,
-    seconds: float = BATCH_SECONDS,
-) -> tuple[Batch, ...]:
-    """Cut the lines at ``indexes`` into batches of about ``seconds`` of speech."""
-    cuts: list[list[int]] = [[]]
-    total = 0.0
-    for index in indexes:
-        cuts[-1].append(index)
-        total += expected_seconds(lines[index].text, voices[index].rate)
-        if total >= seconds:
-            cuts.append([])
-            total = 0.0
-    return tuple(
-        Batch(
-            tuple(cut),
-            tuple(lines[i] for i in cut),
-            tuple(voices[i] for i in cut),
-            engine,
-        )
-        for cut in cuts
-        if cut
-    )
-
-
-def synthesize_batch(batch: Batch) -> BatchResult:
-    """Speak every line of ``batch`` with this process's one engine (worker side)."""
-    import tempfile
-
-    from digest.media.engines import prepare_espeak
-    from digest.speak.espeak import Pyttsx3Synthesizer
-
-    spec = batch.engine
-    prepare_espeak(spec.espeak)
-    synth = Pyttsx3Synthesizer(timeout=spec.timeout_s, retries=spec.retries)
-    limit = hang_limit(spec)
-    spoken = zip(batch.indexes, batch.lines, batch.voices, strict=True)
-    if batch.folder is not None:
-        folder = Path(batch.folder)
-        for index, line, voice in spoken:
-            with watchdog(limit):
-                synth.synthesize(line, voice, folder / clip_name(index))
-        return BatchResult(batch.indexes, (), synth.engine_id)
-    wavs: list[bytes] = []
-    with tempfile.TemporaryDirectory(prefix="digest-worker-") as tmp:
-        path = Path(tmp) / "clip.wav"
-        for _index, line, voice in spoken:
-            with watchdog(limit):
-                clip = synth.synthesize(line, voice, path)
-            wavs.append(clip.path.read_bytes())
-    return BatchResult(batch.indexes, tuple(wavs), synth.engine_id)
+log = logging.getLogger("digest")
 
 
 def _broken(engine: EngineSpec) -> SynthesisError:
@@ -259,7 +169,7 @@ def iter_clips(
     batches = make_batches(missing, lines, profiles, job.engine, job.batch_seconds)
     nearby = job.nearby
     if len(batches) == 1 and nearby is not None and _speaks_nearby(batches[0], nearby):
-        spoken = _speak_here(batches[0], nearby, job)
+        spoken = _speak_here(batches[0], nearby, lines, job)
     else:
         spoken = _speak_on_pool(batches, lines, job)
     for made in spoken:  # one line spoken here, or one worker's batch
@@ -285,9 +195,17 @@ def _speaks_nearby(batch: Batch, nearby: Synthesizer) -> bool:
 Made = list[tuple[int, Clip, bool]]
 
 
-def _speak_here(batch: Batch, nearby: Synthesizer, job: SpeechJob) -> Iterator[Made]:
-    """The batch spoken by this process's engine: (index, clip, cacheable)."""
+def _speak_here(
+    batch: Batch, nearby: Synthesizer, lines: Sequence[Line], job: SpeechJob
+) -> Iterator[Made]:
+    """The batch spoken by this process's engine: (index, clip, cacheable).
+
+    If the engine had to retry a line, the batch goes to a worker instead, as
+    a worker's own retry would (see :func:`synthesize_batch`).
+    """
     log.info("synthesizing %d lines in this process", len(batch.indexes))
+    before = getattr(nearby, "attempts", 0)
+    made: Made = []
     for index, line, voice in zip(
         batch.indexes, batch.lines, batch.voices, strict=True
     ):
@@ -299,7 +217,12 @@ def _speak_here(batch: Batch, nearby: Synthesizer, job: SpeechJob) -> Iterator[M
             )
         except WorkerLostError:
             raise _broken(job.engine) from None
-        yield [(index, clip, True)]
+        made.append((index, clip, True))
+    if getattr(nearby, "attempts", 0) - before > len(batch.indexes):
+        yield from _speak_on_pool([batch], lines, job)
+        return
+    for one in made:
+        yield [one]
 
 
 def _speak_on_pool(
@@ -318,21 +241,32 @@ def _speak_on_pool(
     )
     warned = False
     folder = str(job.workdir) if pool.shares_disk else None
+    pending = list(batches)
     try:
-        sent = (replace(b, folder=folder) for b in batches)
-        for result in run_all(pool, synthesize_batch, sent):
-            same_engine = result.engine_id == job.engine_id
-            if not same_engine and not warned:
-                log.warning(
-                    "a worker runs %s, not %s: its clips are not cached",
-                    result.engine_id, job.engine_id,
-                )  # fmt: skip
-                warned = True
-            wavs = result.wavs or (None,) * len(result.indexes)
-            yield [
-                (i, _verified(i, data, lines[i], job.workdir), same_engine)
-                for i, data in zip(result.indexes, wavs, strict=True)
-            ]
+        for last in (n == SPEAK_ROUNDS - 1 for n in range(SPEAK_ROUNDS)):
+            again = []
+            by_lines = {b.indexes: b for b in pending}
+            sent = (replace(b, folder=folder) for b in pending)
+            for result in run_all(pool, synthesize_batch, sent):
+                if result.retried and not last:
+                    again.append(by_lines[result.indexes])
+                    continue
+                same_engine = result.engine_id == job.engine_id
+                if not same_engine and not warned:
+                    log.warning(
+                        "a worker runs %s, not %s: its clips are not cached",
+                        result.engine_id, job.engine_id,
+                    )  # fmt: skip
+                    warned = True
+                wavs = result.wavs or (None,) * len(result.indexes)
+                yield [
+                    (i, _verified(i, data, lines[i], job.workdir), same_engine)
+                    for i, data in zip(result.indexes, wavs, strict=True)
+                ]
+            if not again:
+                break
+            log.info("%d batch(es) spoken again after an engine retry", len(again))
+            pending = again
     except WorkerLostError:
         raise _broken(job.engine) from None
     except WorkerFailedError as exc:

@@ -34,7 +34,6 @@ __all__ = [
     "WavInfo",
     "expected_seconds",
     "read_wav_info",
-    "render_clips",
     "resolve_voice",
 ]
 
@@ -221,6 +220,11 @@ class Pyttsx3Synthesizer:
         return self._state.utterances == 0
 
     @property
+    def attempts(self) -> int:
+        """Utterances this process's engine has started, retries included."""
+        return self._state.utterances
+
+    @property
     def engine_id(self) -> str:
         """pyttsx3 and driver versions."""
         state = self._state
@@ -333,20 +337,3 @@ class Pyttsx3Synthesizer:
         raise SynthesisError(
             f"speech engine failed {self.retries} times on {text[:40]!r}"
         )
-
-
-def render_clips(
-    lines: Sequence[Line],
-    synth: Synthesizer,
-    voices: Callable[[str], VoiceProfile],
-    workdir: Path,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[Clip, ...]:
-    """Synthesize every line into ``workdir`` in order; one clip per line."""
-    clips: list[Clip] = []
-    for index, line in enumerate(lines):
-        path = workdir / f"clip-{index:05d}.wav"
-        clips.append(synth.synthesize(line, voices(line.speaker), path))
-        if progress is not None:
-            progress(index + 1, len(lines))
-    return tuple(clips)

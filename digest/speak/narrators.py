@@ -10,8 +10,11 @@ languages the narrator already speaks keep the narrator untouched. Pure: no
 engine, no I/O, no logging (the caller logs the warnings).
 """
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from importlib import resources
 from typing import Protocol
 
 from digest.config import VoiceProfile
@@ -46,39 +49,6 @@ _PRIMARY_DIALECTS: dict[str, tuple[str, ...]] = {
     "en": ("en-gb", "en-us"),
 }
 
-# English names of the languages py3langid can report (its two-letter codes).
-_NAMES: dict[str, str] = {
-    "af": "Afrikaans", "am": "Amharic", "an": "Aragonese", "ar": "Arabic",
-    "as": "Assamese", "az": "Azerbaijani", "ba": "Bashkir", "be": "Belarusian",
-    "bg": "Bulgarian", "bn": "Bengali", "br": "Breton", "bs": "Bosnian",
-    "ca": "Catalan", "cs": "Czech", "cy": "Welsh", "da": "Danish", "de": "German",
-    "dz": "Dzongkha", "el": "Greek", "en": "English", "eo": "Esperanto",
-    "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian",
-    "fi": "Finnish", "fo": "Faroese", "fr": "French", "fy": "Frisian",
-    "ga": "Irish", "gd": "Scottish Gaelic", "gl": "Galician", "gu": "Gujarati",
-    "ha": "Hausa", "he": "Hebrew", "hi": "Hindi", "hr": "Croatian",
-    "ht": "Haitian Creole", "hu": "Hungarian", "hy": "Armenian",
-    "id": "Indonesian", "ig": "Igbo", "is": "Icelandic", "it": "Italian",
-    "ja": "Japanese", "jv": "Javanese", "ka": "Georgian", "kk": "Kazakh",
-    "km": "Khmer", "kn": "Kannada", "ko": "Korean", "ku": "Kurdish",
-    "ky": "Kyrgyz", "la": "Latin", "lb": "Luxembourgish", "lg": "Ganda",
-    "ln": "Lingala", "lo": "Lao", "lt": "Lithuanian", "lv": "Latvian",
-    "mg": "Malagasy", "mk": "Macedonian", "ml": "Malayalam", "mn": "Mongolian",
-    "mr": "Marathi", "ms": "Malay", "mt": "Maltese", "my": "Burmese",
-    "nb": "Norwegian Bokmål", "ne": "Nepali", "nl": "Dutch",
-    "nn": "Norwegian Nynorsk", "no": "Norwegian", "oc": "Occitan", "om": "Oromo",
-    "or": "Odia", "pa": "Punjabi", "pl": "Polish", "ps": "Pashto",
-    "pt": "Portuguese", "qu": "Quechua", "ro": "Romanian", "ru": "Russian",
-    "rw": "Kinyarwanda", "sa": "Sanskrit", "se": "Northern Sami", "si": "Sinhala",
-    "sk": "Slovak", "sl": "Slovenian", "sn": "Shona", "so": "Somali",
-    "sq": "Albanian", "sr": "Serbian", "st": "Southern Sotho", "sv": "Swedish",
-    "sw": "Swahili", "ta": "Tamil", "te": "Telugu", "tg": "Tajik", "th": "Thai",
-    "tk": "Turkmen", "tl": "Tagalog", "tr": "Turkish", "tt": "Tatar",
-    "ug": "Uyghur", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek",
-    "vi": "Vietnamese", "vo": "Volapük", "wa": "Walloon", "xh": "Xhosa",
-    "yo": "Yoruba", "zh": "Chinese", "zu": "Zulu",
-}  # fmt: skip
-
 
 class EngineVoiceInfo(Protocol):
     """What is needed of an engine voice (``digest.speak.EngineVoice`` fits)."""
@@ -108,10 +78,19 @@ def _primary(tag: str) -> str:
     return tag.partition("-")[0]
 
 
+@functools.cache
+def _language_names() -> dict[str, str]:
+    """English names of the languages py3langid can report (two-letter codes)."""
+    data = resources.files("digest.speak").joinpath("language_names.json")
+    names: dict[str, str] = json.loads(data.read_text(encoding="utf-8"))
+    return names
+
+
 def language_name(language: str) -> str | None:
     """The English name of a language code (``fr`` → ``French``), or None."""
     tag = _tag(language)
-    return _NAMES.get(tag) or _NAMES.get(_primary(tag))
+    names = _language_names()
+    return names.get(tag) or names.get(_primary(tag))
 
 
 def _candidates(tag: str) -> list[str]:
