@@ -5,9 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 
-.PHONY: episode test test-fast lint format bench bench-summary clean distclean
+.PHONY: episode test test-fast test-install lint format bench bench-summary clean distclean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "digest needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -20,13 +20,18 @@ $(STAMP): pyproject.toml
 episode: $(STAMP)
 	$(BIN)/digest build examples -o output/episode.mp3
 
-## Run the whole test suite (unit + real-engine integration tests).
+## Run the whole test suite (unit + real-engine integration tests; not test-install).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not install" -n 2
 
 ## Only the fast unit tests.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not integration"
+	$(BIN)/python -m pytest -m "not integration and not install"
+
+## Build the wheel, install it into a fresh virtualenv and build an episode from an
+## empty folder with it (about a minute; needs the network or pip's cache).
+test-install: $(STAMP)
+	$(BIN)/python -m pytest -m install
 
 ## Score the summarizer beside lead-k and sumy on $(SHARED)/summ-dev (writes BENCHMARKS.md).
 bench-summary: $(VENV)/.bench-stamp
@@ -55,4 +60,4 @@ clean:
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info build dist

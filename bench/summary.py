@@ -1,6 +1,10 @@
 """Summary benchmark: digest's summarizer beside lead-k and sumy on the dev sets.
 
-Usage: ``python bench/summary.py [--data DIR] [--write BENCHMARKS.md]``
+Usage: ``python bench/summary.py [--data DIR] [--movies DIR] [--write BENCHMARKS.md]``
+
+Beside ROUGE, the listening checks of ``bench/listen.py`` on the labelled film
+reviews of ``--movies`` (verdict kept, dangling openers, long sentences, labels,
+speed of ``digest.summarize_text`` against sumy LexRank).
 
 Every method gets the same sentence split (NLTK Punkt with the real English model,
 a newline always ends a sentence) and the same k per set. Scores are ROUGE-1/2/L F1
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import listen  # bench/listen.py
 import sections  # bench/sections.py: run as a script, bench/ is on sys.path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -235,6 +240,31 @@ def verdict(rows: Sequence[Row]) -> list[str]:
     return notes
 
 
+def listening(movies: Path, k: int = 4) -> list[str]:
+    """The listening checks on the film reviews in ``movies``, as Markdown lines."""
+    if not any(movies.glob("*.txt")):
+        return []
+    rows = listen.measure(movies, k)
+    ours, lexrank = rows["digest"], rows["sumy LexRank"]
+    print(listen.markdown(rows, k, len(listen.load(movies))), flush=True)
+    return [
+        "",
+        "Listening checks (`bench/listen.py`) on the labelled film reviews of",
+        f"`{movies.name}`: verdict kept is the accuracy of a bag-of-words polarity",
+        "classifier (trained on one half, tested on the other, both ways) on the",
+        "full reviews and on each method's summaries; dangling openers and long",
+        "sentences are % of summary sentences, labels % of summaries; docs/s is",
+        "`digest.summarize_text` and sumy LexRank from raw text, one process.",
+        "",
+        listen.markdown(rows, k, len(listen.load(movies))),
+        "",
+        f"- film reviews: verdict kept {ours['verdict']:.1f} % vs "
+        f"{rows['full review']['verdict']:.1f} % on full reviews and "
+        f"{lexrank['verdict']:.1f} % with sumy LexRank; "
+        f"{ours['docs/s'] / lexrank['docs/s']:.1f}x LexRank's docs/s.",
+    ]
+
+
 def write_section(target: Path, body: str) -> None:
     sections.write_section(target, MARK_BEGIN, MARK_END, "Summaries", body)
 
@@ -248,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="digest,lead-k,LexRank,TextRank,Luhn,LSA",
         help="comma-separated: digest, lead-k, LexRank, TextRank, Luhn, LSA",
     )
+    parser.add_argument("--movies", type=Path, default=listen.DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=0, help="first N docs per set")
     parser.add_argument(
         "--repeat", type=int, default=3, help="timing passes per method (best counts)"
@@ -280,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
     table = markdown(rows, sizes, counts)
+    heard = listening(args.movies)
     cpu = platform.processor() or platform.machine()
     body = "\n".join(
         [
@@ -294,6 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             table,
             "",
             *verdict(rows),
+            *heard,
         ]
     )
     print()

@@ -11,6 +11,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+# The distribution pip knows it by (``digest`` on PyPI is another project).
+_DISTRIBUTION = "review-digest"
 
 _WHERE = {
     "Settings": "config",
@@ -41,6 +43,7 @@ __all__ = [
     "__version__",
     "build_episode",
     "build_settings",
+    "installed_version",
     "summarize_paths",
     "summarize_text",
 ]
@@ -51,6 +54,16 @@ if TYPE_CHECKING:
     from digest.models import Episode, Review, Script, Summary
     from digest.pipeline import BuildResult, build_episode, summarize_paths
     from digest.summarize.rank import summarize_text
+
+
+def installed_version() -> str:
+    """The version pip installed (the distribution's metadata), else ``__version__``."""
+    from importlib import metadata  # not at import: workers never need it
+
+    try:
+        return metadata.version(_DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a source tree
+        return __version__
 
 
 def __getattr__(name: str) -> Any:

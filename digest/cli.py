@@ -4,6 +4,8 @@ Results go to stdout, progress and diagnostics to stderr. Every :class:`DigestEr
 is turned into one ``Error: ...`` line and its exit code in :class:`ReportingGroup`.
 """
 
+import contextlib
+import errno
 import logging
 import os
 import sys
@@ -15,7 +17,10 @@ import typer
 from typer.core import TyperGroup
 
 from digest.commands import (
+    edit_show,
     list_voices,
+    output_settings,
+    plan_episode,
     preview_voice,
     rebuild_feed,
     render_build,
@@ -25,12 +30,20 @@ from digest.commands import (
     run_doctor,
 )
 from digest.config import Settings, build_settings
-from digest.errors import DigestError, ExitCode, MissingDependencyError, UsageError
-from digest.pipeline import build_episode, plan_episode, summarize_paths
-from digest.run.progress import make_progress, routed_logs
+from digest.errors import (
+    DigestError,
+    ExitCode,
+    MissingDependencyError,
+    OutputError,
+    UsageError,
+)
+from digest.pipeline import build_episode, summarize_paths
+from digest.run.pool import Terminated, signals_interrupt
+from digest.run.progress import make_progress, routed_logs, setup_logging
+from digest.store.show import update_show
 from digest.summarize.nlp import download_nltk_data
 
-from . import __version__
+from . import installed_version
 
 
 class ReportingGroup(TyperGroup):
@@ -40,15 +53,31 @@ class ReportingGroup(TyperGroup):
     # public name), hence Any.
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with signals_interrupt():
+                return super().invoke(ctx)
         except DigestError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             typer.echo(
                 "Error: interrupted; the previous episode is untouched", err=True
             )
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+            # 128 + the signal, as a shell reports a process the signal ended.
+            code = 128 + exc.signum if isinstance(exc, Terminated) else None
+            raise typer.Exit(code or int(ExitCode.INTERRUPTED)) from None
+
+
+def _say(text: str) -> None:
+    """Print a result on stdout; a full disk or closed pipe is an OutputError."""
+    try:
+        typer.echo(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        # Python flushes stdout again on exit and would complain a second time.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reason = exc.strerror or os.strerror(exc.errno or errno.EIO)
+        raise OutputError(f"<stdout>: cannot write ({reason})") from None
 
 
 app = typer.Typer(
@@ -70,10 +99,15 @@ PathsArg = Annotated[
         metavar="PATH",
     ),
 ]
+# The same day-long ceiling config's checks apply, so a flag fails as usage (2).
+MAX_SECONDS = 86_400
 SecondsOpt = Annotated[
     float | None,
     typer.Option(
-        "--seconds", min=1, help="At most this many seconds of reading per review."
+        "--seconds",
+        min=1,
+        max=MAX_SECONDS,
+        help="At most this many seconds of reading per review.",
     ),
 ]
 EpisodeSecondsOpt = Annotated[
@@ -81,6 +115,7 @@ EpisodeSecondsOpt = Annotated[
     typer.Option(
         "--episode-seconds",
         min=1,
+        max=MAX_SECONDS,
         help="Reading time shared by all the summaries of the episode.",
     ),
 ]
@@ -93,39 +128,32 @@ FieldOpt = Annotated[
 ]
 TimeoutOpt = Annotated[
     float | None,
-    typer.Option("--timeout", min=0.1, help="Seconds to wait on a URL [default: 15]."),
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        max=MAX_SECONDS,
+        help="Seconds to wait on a URL [default: 15].",
+    ),
+]
+RedirectsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow-redirects",
+        help="Follow a URL's redirects to other hosts too (same host: always).",
+    ),
 ]
 VoicesOpt = Annotated[
-    Path | None, typer.Option(help="Folder of voice profiles [default: ./voices].")
+    Path | None, typer.Option(help="Folder of voice profiles [default: bundled].")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+FolderArg = Annotated[Path, typer.Argument(help="Output folder [default: output].")]
+BaseUrlOpt = Annotated[str | None, typer.Option(help="Public URL of the folder.")]
 SentencesOpt = Annotated[
     int | None,
     typer.Option(
         "--sentences", "-n", min=1, max=50, help="Sentences per review [default: 4]."
     ),
 ]
-
-
-class _Formatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        text = record.getMessage()
-        if record.levelno >= logging.WARNING:
-            return f"Warning: {text}"
-        return text
-
-
-def _setup_logging(quiet: bool) -> None:
-    logger = logging.getLogger("digest")
-    for handler in list(logger.handlers):
-        if getattr(handler, "_digest", False):
-            logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
-    handler._digest = True  # type: ignore[attr-defined]
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    logger.propagate = False
 
 
 def _settings(**flags: Any) -> Settings:
@@ -140,6 +168,7 @@ def _reading(
     episode_seconds: float | None,
     field: list[str] | None,
     timeout: float | None,
+    follow_redirects: bool,
 ) -> dict[str, Any]:
     """The settings behind the flags build and summarize share (reading reviews)."""
     return {
@@ -148,6 +177,7 @@ def _reading(
         "episode_seconds": episode_seconds,
         "fields": tuple(field) if field else None,
         "fetch_timeout_s": timeout,
+        "follow_redirects": follow_redirects or None,
     }
 
 
@@ -162,7 +192,7 @@ def _parse_date(value: str | None) -> date | None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"digest {__version__}")
+        typer.echo(f"digest {installed_version()}")
         raise typer.Exit()
 
 
@@ -180,7 +210,7 @@ def main(
     ] = False,
 ) -> None:
     """Turn written reviews into a podcast episode."""
-    _setup_logging(quiet)
+    setup_logging(quiet)
     # numpy's BLAS threads spin between the summarizer's small products and take
     # a core from ffmpeg; one thread is as fast for matrices this size. Set
     # before numpy loads (it loads later, only when needed); the user's own
@@ -206,10 +236,8 @@ def build(
     episode_seconds: EpisodeSecondsOpt = None,
     field: FieldOpt = None,
     timeout: TimeoutOpt = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(help="Where output/ is published, for feed.xml links."),
-    ] = None,
+    follow_redirects: RedirectsOpt = False,
+    base_url: BaseUrlOpt = None,
     feed: Annotated[
         bool, typer.Option("--feed/--no-feed", help="Rebuild feed.xml after the build.")
     ] = True,
@@ -231,6 +259,15 @@ def build(
     ] = None,
     track: Annotated[
         int | None, typer.Option(min=1, max=9999, help="Episode (track) number.")
+    ] = None,
+    season: Annotated[int | None, typer.Option(min=1, max=9999, help="Season.")] = None,
+    loudness: Annotated[
+        float | None,
+        typer.Option(
+            min=-30.0,
+            max=-10.0,
+            help="Loudness target, LUFS [default: -19, the convention for mono].",
+        ),
     ] = None,
     dry_run: Annotated[
         bool,
@@ -272,8 +309,10 @@ def build(
     as_json: JsonOpt = False,
 ) -> None:
     """Build one MP3 episode from the reviews."""
-    settings = _settings(
-        **_reading(sentences, seconds, episode_seconds, field, timeout),
+    settings = output_settings(
+        **_reading(
+            sentences, seconds, episode_seconds, field, timeout, follow_redirects
+        ),
         output=output,
         title=title,
         show=show,
@@ -285,13 +324,15 @@ def build(
         music=music,
         cover=cover,
         track=track,
+        season=season,
+        loudness_lufs=loudness,
         cache_dir=cache,
         use_cache=False if no_cache else None,
         jobs=jobs,
         executor=executor,
     )
     if dry_run:
-        typer.echo(render_plan(plan_episode(paths, settings), as_json))
+        _say(render_plan(plan_episode(paths, settings), as_json))
         return
     quiet = bool((ctx.obj or {}).get("quiet", False))
     with (
@@ -299,7 +340,8 @@ def build(
         routed_logs(progress, logging.getLogger("digest")),
     ):
         result = build_episode(paths, settings, force=force, progress=progress)
-    typer.echo(render_build(result, as_json))
+    update_show(settings.output.parent, {"title": show, "base_url": base_url})
+    _say(render_build(result, as_json))
 
 
 @app.command()
@@ -310,13 +352,16 @@ def summarize(
     episode_seconds: EpisodeSecondsOpt = None,
     field: FieldOpt = None,
     timeout: TimeoutOpt = None,
+    follow_redirects: RedirectsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Print each review's extractive summary."""
     settings = _settings(
-        **_reading(sentences, seconds, episode_seconds, field, timeout)
+        **_reading(
+            sentences, seconds, episode_seconds, field, timeout, follow_redirects
+        )
     )
-    typer.echo(render_summaries(summarize_paths(paths, settings), as_json))
+    _say(render_summaries(summarize_paths(paths, settings), as_json))
 
 
 @app.command()
@@ -324,7 +369,7 @@ def doctor() -> None:
     """Report the speech engine, voices, ffmpeg and NLTK data in use."""
     report = run_doctor(_settings())
     for line in report.lines:
-        typer.echo(line)
+        _say(line)
     if not report.ok:
         raise MissingDependencyError("something is missing; see the fixes above")
 
@@ -332,7 +377,7 @@ def doctor() -> None:
 @app.command()
 def voices(voices: VoicesOpt = None, as_json: JsonOpt = False) -> None:
     """List the voice profiles and the speech engine's voices and variants."""
-    typer.echo(render_voices(list_voices(_settings(voices=voices)), as_json))
+    _say(render_voices(list_voices(_settings(voices=voices)), as_json))
 
 
 @app.command()
@@ -353,7 +398,7 @@ def say(
     out = output or Path("output/say.wav")
     result = preview_voice(text, voice, out, _settings(voices=voices))
     p = result.profile
-    typer.echo(
+    _say(
         f"Wrote {result.path} ({result.seconds:.1f} s, {p.name}: {p.voice}, "
         f"{p.rate} wpm, pitch {p.pitch})"
     )
@@ -361,39 +406,32 @@ def say(
 
 @app.command("feed")
 def feed_command(
-    folder: Annotated[
-        Path, typer.Argument(help="Folder of episode MP3s [default: output].")
-    ] = Path("output"),
+    folder: FolderArg = Path("output"),
     show: Annotated[str | None, typer.Option(help="Show (channel) title.")] = None,
     artist: Annotated[str | None, typer.Option(help="Show author.")] = None,
     description: Annotated[str | None, typer.Option(help="Show description.")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="Public URL of the folder [default: file://].")
-    ] = None,
+    base_url: BaseUrlOpt = None,
     link: Annotated[str | None, typer.Option(help="Show website.")] = None,
-    language: Annotated[
-        str | None, typer.Option(help="Language code, e.g. en.")
-    ] = None,
+    language: Annotated[str | None, typer.Option(help="Language tag, e.g. en.")] = None,
     cover_url: Annotated[str | None, typer.Option(help="Show artwork URL.")] = None,
-    owner_email: Annotated[
-        str | None, typer.Option(help="Owner e-mail (itunes:owner).")
-    ] = None,
-    explicit: Annotated[
-        bool, typer.Option("--explicit", help="Mark the show explicit.")
-    ] = False,
+    owner_email: Annotated[str | None, typer.Option(help="Owner e-mail.")] = None,
+    explicit: Annotated[bool | None, typer.Option(help="Explicit show.")] = None,
 ) -> None:
-    """Rebuild FOLDER/feed.xml (RSS 2.0, iTunes and Podcasting 2.0 tags)."""
-    written = rebuild_feed(
-        folder,
-        _settings(show=show, artist=artist, base_url=base_url),
-        description=description,
-        link=link,
-        language=language,
-        cover_url=cover_url,
-        owner_email=owner_email,
-        explicit=explicit or None,
-    )
-    typer.echo(f"Wrote {written}")
+    """Rebuild FOLDER/feed.xml; the show settings given are kept in show.toml."""
+    given: dict[str, object] = {"title": show, "author": artist, "link": link}
+    given |= {"base_url": base_url, "language": language, "artwork": cover_url}
+    given |= {"owner_email": owner_email, "description": description}
+    given["explicit"] = explicit
+    _say(f"Wrote {rebuild_feed(folder, given)}")
+
+
+@app.command("show")
+def show_command(
+    folder: FolderArg = Path("output"),
+    kv: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE")] = None,
+) -> None:
+    """Print FOLDER/show.toml after any --set KEY=VALUE changes (KEY= unsets)."""
+    _say(edit_show(folder, kv or []))
 
 
 @app.command("download-data")
@@ -404,7 +442,7 @@ def download_data(
     ] = None,
 ) -> None:
     """Download NLTK punkt_tab and stopwords (the one command that goes online)."""
-    typer.echo(f"NLTK data installed in {download_nltk_data(target)}")
+    _say(f"NLTK data installed in {download_nltk_data(target)}")
 
 
 def run() -> None:

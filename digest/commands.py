@@ -1,30 +1,43 @@
-"""The library behind the CLI: ``say``, ``voices``, ``doctor``, ``feed``, and output.
+"""The library behind the CLI: ``say``, ``voices``, ``doctor``, ``feed``, ``show``,
+the build's settings, and output.
 
-Each command function takes the :class:`Settings` (and the command's own values)
-and returns a record; ``digest build`` and ``summarize`` call
-:mod:`digest.pipeline` directly. The ``render_*`` functions turn those records
-into what the CLI prints: plain text, or JSON with ``--json`` (the keys are what
-scripts rely on; the README documents them). Nothing here prints; the only files
-written are the ones a command names: the preview (``say``) and ``feed.xml``.
+Each command function takes the :class:`Settings` (and the command's own values) and
+returns a record; ``digest build`` and ``summarize`` call :mod:`digest.pipeline`
+directly, ``build --dry-run`` calls :func:`plan_episode`. The ``render_*`` functions
+turn those records into what the CLI prints: plain text, or JSON with ``--json``
+(the keys are what scripts rely on; the README documents them). Nothing here prints;
+the only files written are the ones a command names: the preview (``say``),
+``feed.xml`` and the show file (``show.toml``).
 """
 
 import json
 import re
-import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.config import TEMPLATES_FILE, Settings, VoiceProfile, load_voice_profile
+from digest.config import (
+    TEMPLATES_FILE,
+    Settings,
+    VoiceProfile,
+    build_settings,
+    load_voice_profile,
+)
 from digest.encode.episode import export_audio
 from digest.errors import ConfigError, DigestError, InputError, UsageError
 from digest.media.engines import find_ffmpeg, prepare_espeak
-from digest.models import Line, LineKind, Summary, speech_text
+from digest.media.ffmpeg import MAX_MUSIC_BYTES
+from digest.models import Line, LineKind, Script, Summary, speech_text
 from digest.options import channel as feed_channel
-from digest.options import encoding
-from digest.pipeline import BuildResult, Plan
+from digest.options import encoding, script_options
+from digest.pipeline import BuildResult, spoken_summaries, summarize_paths
 from digest.publish.feed import write_feed
+from digest.script import Timeline, estimate_timeline, script_voices, write_script
 from digest.speak.espeak import EngineVoice, Pyttsx3Synthesizer, Synthesizer
+from digest.stitch import framing
+from digest.store import show as show_file
+from digest.store.files import check_input_file, work_folder
 from digest.store.lock import output_lock
 from digest.summarize.nlp import load_text_tools
 from digest.timefmt import hours_clock, tenths_clock
@@ -100,8 +113,8 @@ def preview_voice(
             timeout=settings.synth_timeout_s, retries=settings.synth_retries
         )
     line = Line(profile.name, spoken, LineKind.SENTENCE, 0)
-    with tempfile.TemporaryDirectory(prefix="digest-say-") as tmp:
-        clip = synthesizer.synthesize(line, profile, Path(tmp) / "say.wav")
+    with work_folder("digest-say-") as tmp:
+        clip = synthesizer.synthesize(line, profile, tmp / "say.wav")
         export_audio(clip.path, out, spec)
     return SayResult(out, profile, clip.seconds)
 
@@ -189,14 +202,47 @@ def run_doctor(settings: Settings) -> DoctorReport:
 # --- feed --------------------------------------------------------------------------
 
 
-def rebuild_feed(folder: Path, settings: Settings, **channel: Any) -> Path:
-    """Rewrite ``folder/feed.xml`` for the show in ``settings``.
+def output_settings(**flags: Any) -> Settings:
+    """Settings for a build: the output folder's show file counts below the
+    environment and the flags; a bad ``--show`` or ``--base-url`` is a usage error.
+    """
+    voices, templates = flags.pop("voices", None), flags.pop("templates", None)
+    folder = Path(flags.get("output") or Settings().output).parent
+    kept = show_file.read_show(folder)
+    given = {"title": flags.pop("show", None), "base_url": flags.pop("base_url", None)}
+    named = [key for key, value in given.items() if value is not None]
+    flags.update(show_file.with_flags(kept, given).settings(named))
+    return build_settings(
+        flags, voices_dir=voices, templates_path=templates, show_file=kept.settings()
+    )
 
-    ``channel`` holds the feed command's extra details (description, link, ...);
-    a None value keeps the :class:`~digest.publish.feed.Channel` default.
+
+def rebuild_feed(folder: Path, given: Mapping[str, object]) -> Path:
+    """Rewrite ``folder/feed.xml`` for the show its show file describes.
+
+    ``given`` holds the feed command's show settings by show-file key (None: not
+    given); they are checked (a bad one is a usage error naming its flag), used
+    over the file and the environment, and kept in the file.
     """
     with output_lock(folder):  # not while a build is writing there
-        return write_feed(folder, feed_channel(settings, **channel))
+        kept = show_file.read_show(folder)
+        show = show_file.with_flags(kept, given)
+        named = [key for key, value in given.items() if value is not None]
+        settings = build_settings(show.settings(named), show_file=kept.settings())
+        written = write_feed(folder, feed_channel(settings, show))
+        show_file.update_show(folder, given)
+    return written
+
+
+def edit_show(folder: Path, assignments: Sequence[str]) -> str:
+    """Change ``folder``'s show file by ``KEY=VALUE`` items; return its text."""
+    given = show_file.parse_assignments(assignments)
+    if not given:
+        show = show_file.read_show(folder)
+    else:
+        with output_lock(folder):
+            show = show_file.update_show(folder, given, lambda key: f"--set {key}")
+    return f"# {show_file.show_path(folder)}\n{show_file.render_show(show)}"
 
 
 # --- what the commands print --------------------------------------------------------
@@ -209,6 +255,31 @@ def _json(payload: dict[str, Any]) -> str:
 def _source(summary: Summary) -> str:
     """Where a review came from, as the user named it (a URL stays a URL)."""
     return summary.review.url or str(summary.review.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a build would say, and when, without any audio (``--dry-run``)."""
+
+    summaries: tuple[Summary, ...]
+    script: Script
+    timeline: Timeline
+
+
+def plan_episode(paths: Sequence[Path | str], settings: Settings) -> Plan:
+    """Summaries, script and estimated timings: no speech engine, no ffmpeg."""
+    if settings.music is not None:
+        check_input_file(settings.music, "music file", MAX_MUSIC_BYTES)
+    summaries = spoken_summaries(summarize_paths(paths, settings))
+    script = write_script(summaries, script_options(settings))
+    lead, tail = framing(settings.music is not None)
+    return Plan(
+        summaries,
+        script,
+        estimate_timeline(
+            script, script_voices(script, script_options(settings)), lead, tail
+        ),
+    )
 
 
 def render_plan(plan: Plan, as_json: bool = False) -> str:
@@ -262,6 +333,11 @@ def render_plan(plan: Plan, as_json: bool = False) -> str:
     return "\n".join(out)
 
 
+def _near(share: float | None) -> str:
+    """The share of frames near the peak, for the build line (if measured)."""
+    return "" if share is None else f", {100 * share:.1f} % of frames within 1 dB"
+
+
 def render_build(result: BuildResult, as_json: bool = False) -> str:
     """What a build wrote (or found up to date), its length and loudness."""
     episode = result.episode
@@ -275,6 +351,7 @@ def render_build(result: BuildResult, as_json: bool = False) -> str:
                 "reviews": episode.reviews,
                 "loudness_lufs": episode.loudness_lufs,
                 "true_peak_dbtp": episode.true_peak_dbtp,
+                "near_peak": episode.near_peak,
                 "timings": {stage: round(t, 3) for stage, t in result.timings},
                 "chapters": [
                     {"title": c.title, "start_s": c.start_ms / 1000}
@@ -288,7 +365,8 @@ def render_build(result: BuildResult, as_json: bool = False) -> str:
         f"{done} {episode.path} ({hours_clock(episode.seconds)}, "
         f"{episode.reviews} review{'s' if episode.reviews != 1 else ''}, "
         f"{len(episode.chapters)} chapters, {episode.loudness_lufs:.1f} LUFS, "
-        f"peak {episode.true_peak_dbtp:.1f} dBTP) in {total:.1f} s"
+        f"peak {episode.true_peak_dbtp:.1f} dBTP{_near(episode.near_peak)}) "
+        f"in {total:.1f} s"
     )
 
 

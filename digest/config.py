@@ -1,7 +1,8 @@
 """Settings, voice profiles and script templates, resolved once per command.
 
 Precedence, lowest to highest: built-in defaults < ``voices/*.toml`` profiles (and
-``voices/templates.toml``) < ``DIGEST_*`` environment variables < command-line
+``voices/templates.toml``) < the output folder's show file (``show.toml``, read by
+:mod:`digest.store.show`) < ``DIGEST_*`` environment variables < command-line
 flags. :func:`build_settings` is the only place that applies it. Every problem in a
 file is a :class:`ConfigError` naming the file and the key.
 """
@@ -13,12 +14,12 @@ import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from digest.errors import ConfigError
 
-DEFAULT_VOICES_DIR = Path("voices")
 TEMPLATES_FILE = "templates.toml"
 # Longest configurable pause: with the few milliseconds kept around each clip it
 # stays under the 2 s that players and podcast checks call dead air.
@@ -77,6 +78,9 @@ TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "outro": _EPISODE_FIELDS,
 }
 _REQUIRED_TEMPLATES = ("intro", "intro_dated", "announce", "outro")
+# A width or precision over 999 ("{show:>900000000}" builds 900 MB), or a nested
+# placeholder (its value comes from a review).
+_WIDE_SPEC = re.compile(r"\{|\d{4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +131,11 @@ class Settings:
     # Reading reviews: JSON/CSV field mapping ("text=reviewBody") and URL timeout.
     fields: tuple[str, ...] = ()
     fetch_timeout_s: float = 15.0
+    follow_redirects: bool = False  # to other hosts (same-host ones always)
     output: Path = Path("output/episode.mp3")
     bitrate_kbps: int = 96
-    loudness_lufs: float = -16.0
+    # Mono files: -19 LUFS (-16 is the convention for stereo; issue 17).
+    loudness_lufs: float = -19.0
     sample_rate: int = 44100
     # Frozen, so one default instance can serve every Settings.
     host: VoiceProfile = VoiceProfile("host", voice="en-us+m3", rate=170, pitch=68)
@@ -139,6 +145,7 @@ class Settings:
     music: Path | None = None
     cover: Path | None = None
     track: int | None = None
+    season: int | None = None
     # Where the output folder is published, for feed.xml's links (None: file://).
     base_url: str | None = None
     feed: bool = True
@@ -155,24 +162,6 @@ class Settings:
     use_nltk_data: bool = True
     espeak: str = "auto"
     ffmpeg: str = "auto"
-
-    @property
-    def episode_title(self) -> str:
-        """The episode's title: the one given, or one made from the date."""
-        day = self.episode_date
-        return self.title or f"{self.show}, {day:%B} {day.day}, {day.year}"
-
-    def voice(self, speaker: str) -> VoiceProfile:
-        """The profile for a script speaker (``host`` or ``narrator``).
-
-        A narrator derived for another language (``narrator.fr``) is looked up
-        through :func:`digest.script.script_voices`; on its own it falls back to
-        the narrator, never to the host.
-        """
-        name = self.narrator.name
-        if speaker == name or speaker.startswith(f"{name}."):
-            return self.narrator
-        return self.host
 
 
 # --- voice profiles --------------------------------------------------------------
@@ -293,11 +282,16 @@ def check_template(path: Path | str, key: str, text: str) -> str:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
         raise ConfigError(f"{path}: key {key!r}: bad format string ({exc})") from exc
-    for _literal, name, _spec, _conversion in parsed:
+    for _literal, name, spec, _conversion in parsed:
         if name is not None and name not in allowed:
             raise ConfigError(
                 f"{path}: key {key!r}: unknown placeholder {{{name}}} "
                 f"(allowed: {', '.join('{' + a + '}' for a in allowed)})"
+            )
+        if name is not None and _WIDE_SPEC.search(spec or ""):
+            raise ConfigError(
+                f"{path}: key {key!r}: {{{name}:{spec}}}: widths over 999 and "
+                "nested placeholders are not allowed"
             )
     try:
         text.format_map(_SAMPLE_VALUES)
@@ -388,17 +382,20 @@ def build_settings(
     voices_dir: Path | None = None,
     templates_path: Path | None = None,
     env: Mapping[str, str] | None = None,
+    show_file: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Resolve defaults < voices/*.toml < DIGEST_* env < ``overrides`` (the flags).
+    """Resolve defaults < voices/*.toml < ``show_file`` < DIGEST_* env < the flags.
 
     ``overrides`` holds only the flags the user actually gave (None values are
-    ignored). ``voices_dir`` defaults to ``DIGEST_VOICES`` or ``./voices`` when it
-    exists; its ``host.toml``, ``narrator.toml`` and ``templates.toml`` are read.
+    ignored). ``voices_dir`` defaults to ``DIGEST_VOICES``, else the profiles installed
+    with digest, never ``./voices``; its host, narrator and templates TOML are read.
     ``templates_path`` (``--templates``) replaces ``voices/templates.toml``.
+    ``show_file`` holds the settings the output folder's show file sets.
     """
     env = os.environ if env is None else env
     settings = Settings()
-    folder = voices_dir or Path(env.get("DIGEST_VOICES", DEFAULT_VOICES_DIR))
+    named = env.get("DIGEST_VOICES")  # else the installed voices/ (package data)
+    folder = voices_dir or Path(named or str(resources.files("digest.voices")))
     if voices_dir is not None and not folder.is_dir():
         raise ConfigError(f"{folder}: voices folder not found")
     if folder.is_dir():
@@ -415,7 +412,8 @@ def build_settings(
         if not templates_path.is_file():
             raise ConfigError(f"{templates_path}: templates file not found")
         settings = replace(settings, templates=load_templates(templates_path))
-    settings = replace(settings, **_env_overrides(env))
+    kept = {k: v for k, v in (show_file or {}).items() if v is not None}
+    settings = replace(settings, **{**kept, **_env_overrides(env)})
     names = {f.name for f in fields(Settings)}
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = set(given) - names
@@ -443,5 +441,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("the show name must not be empty")
     if settings.jobs is not None and not 1 <= settings.jobs <= 256:
         raise ConfigError("jobs must be between 1 and 256")
-    if settings.track is not None and not 1 <= settings.track <= 9999:
-        raise ConfigError("track number must be between 1 and 9999")
+    for name in ("track", "season"):
+        value = getattr(settings, name)
+        if value is not None and not 1 <= value <= 9999:
+            raise ConfigError(f"{name} number must be between 1 and 9999")

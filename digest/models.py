@@ -6,6 +6,8 @@ publish → :class:`Episode`.
 """
 
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -174,6 +176,8 @@ class Episode:
     loudness_lufs: float
     true_peak_dbtp: float
     cues: tuple[Cue, ...] = ()
+    # Share of active 10 ms frames within 1 dB of the peak (None: not measured).
+    near_peak: float | None = None
 
 
 _BREATHS = re.compile(r"[,;:]")
@@ -278,3 +282,31 @@ def speech_text(text: str, language: str | None = None) -> str:
     text = _DOUBLE_COMMA.sub(",", text)
     text = _SPACES.sub(" ", text).strip()
     return _COMMA_BEFORE_STOP.sub("", text).strip(" ,")
+
+
+def plain_text(text: str) -> str:
+    """``text`` on one line: runs of whitespace as one space, and no control,
+    surrogate or non-characters (an XML file cannot carry them)."""
+    kept = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
+        for ch in text
+        if ch not in "\ufffe\uffff"
+    )
+    return " ".join(kept.split())
+
+
+# Past this many characters a title made from the reviews names fewer of them.
+_TITLE_BUDGET = 80
+
+
+def contents_title(summaries: Sequence[Summary]) -> str:
+    """A title saying what an episode reads: "La La Land, Arrival and 3 more"."""
+    titles = list(dict.fromkeys(plain_text(s.review.title) for s in summaries))
+    titles = [t for t in titles if t] or ["Reviews"]
+    if len(titles) == 1:
+        return titles[0]
+    if len(titles) <= 3 and len(", ".join(titles)) <= _TITLE_BUDGET:
+        return f"{', '.join(titles[:-1])} and {titles[-1]}"
+    # Two names and a count; one name when two would make it too long.
+    named = titles[:2] if len(", ".join(titles[:2])) <= _TITLE_BUDGET else titles[:1]
+    return f"{', '.join(named)} and {len(titles) - len(named)} more"

@@ -23,13 +23,16 @@ from digest.script import ScriptOptions
 from digest.speak.batches import Speech
 from digest.speak.espeak import Synthesizer
 from digest.speak.worker import EngineSpec
+from digest.store.show import Show
 from digest.summarize.reviews import SummaryOptions
 
 
 def ingest_options(settings: Settings) -> IngestOptions:
-    """How to read reviews: field mapping, URL timeout."""
+    """How to read reviews: field mapping, URL timeout and redirects."""
     return IngestOptions.from_strings(
-        list(settings.fields), timeout_s=settings.fetch_timeout_s
+        list(settings.fields),
+        timeout_s=settings.fetch_timeout_s,
+        follow_redirects=settings.follow_redirects,
     )
 
 
@@ -48,8 +51,7 @@ def script_options(settings: Settings) -> ScriptOptions:
     """What the script says and who says it."""
     return ScriptOptions(
         show=settings.show,
-        title=settings.episode_title,
-        titled=settings.title is not None,
+        title=settings.title,
         episode_date=settings.episode_date,
         templates=settings.templates,
         host=settings.host,
@@ -91,19 +93,36 @@ def episode_encoding(settings: Settings, engines: Engines) -> EncodeSpec:
 
 
 def episode_info(settings: Settings) -> EpisodeInfo:
-    """What the episode's tags say about it."""
+    """What the episode's tags say about it (the title: the script's, see
+    :func:`digest.pipeline.build_episode`)."""
     return EpisodeInfo(
-        title=settings.episode_title,
+        title=settings.title or settings.show,
         artist=settings.artist,
         show=settings.show,
         episode_date=settings.episode_date,
         track=settings.track,
+        season=settings.season,
     )
 
 
-def channel(settings: Settings, **extra: object) -> Channel:
-    """The feed's channel: show, artist and base URL, plus ``digest feed``'s flags."""
-    given = {k: v for k, v in extra.items() if v is not None}
+def channel(settings: Settings, show: Show) -> Channel:
+    """The feed's channel: the folder's show file, with the show name, artist and
+    base URL as the settings resolved them (show file < env < flags)."""
+    details: dict[str, object] = {
+        "description": show.description,
+        "link": show.link,
+        "language": show.language,
+        "cover_url": show.artwork,
+        "owner_name": show.owner_name,
+        "owner_email": show.owner_email,
+        "explicit": show.explicit,
+        "copyright": show.copyright,
+        "category": show.category,
+    }
+    given = {k: v for k, v in details.items() if v is not None}
+    if show.category is not None:
+        # The default subcategory belongs to the default category only.
+        given["subcategory"] = show.subcategory
     return Channel(
         title=settings.show,
         author=settings.artist,

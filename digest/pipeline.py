@@ -6,18 +6,18 @@
 
 Each stage is a module (or folder) of functions over the frozen records in
 :mod:`digest.models`; each takes its own settings record (:mod:`digest.options`).
-This module calls them in order, owns the build's lock and temporary work
-folder, decides what the build record lets it skip, and reports progress
-through ``logging``. Speaking, stitching and encoding overlap: each segment is
-stitched as soon as its clips exist and encoded as soon as it is stitched,
-while later lines are still being spoken. Also here: the dry run
-(:func:`plan_episode`, no engine).
+This module calls them in order, refuses named files a build must not read or
+replace, owns the build's lock and temporary work folder, decides what the
+build record lets it skip, and reports progress through ``logging``. Speaking,
+stitching and encoding overlap: each segment is stitched as soon as its clips
+exist and encoded as soon as it is stitched, while later lines are still being
+spoken. The dry run (``plan_episode``) is in :mod:`digest.commands`.
 """
 
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,9 +34,9 @@ from digest.encode.units import (
 )
 from digest.errors import DigestError, InputError, OutputError
 from digest.ingest.reader import ingest
-from digest.ingest.targets import source_files
+from digest.ingest.targets import local_files, source_files
 from digest.media.engines import Engines, preflight
-from digest.media.ffmpeg import check_music, decode_music
+from digest.media.ffmpeg import MAX_MUSIC_BYTES, check_music, decode_music
 from digest.models import Episode, Mix, Script, Summary
 from digest.options import (
     channel,
@@ -48,11 +48,10 @@ from digest.options import (
     summary_options,
 )
 from digest.publish.cover import (
+    MAX_COVER_BYTES,
     CoverArt,
-    cover_from_bytes,
     cover_path,
-    read_cover,
-    render_cover,
+    episode_cover,
     write_cover_file,
 )
 from digest.publish.episode import tag_episode
@@ -62,7 +61,7 @@ from digest.publish.sidecars import write_sidecars
 from digest.run.pool import default_jobs
 from digest.run.progress import Laps, NullProgress, Progress
 from digest.run.tuning import release_large_blocks
-from digest.script import Timeline, estimate_timeline, script_voices, write_script
+from digest.script import script_voices, write_script
 from digest.speak.batches import speak_lines
 from digest.speak.cache import ClipCache
 from digest.speak.espeak import Synthesizer
@@ -76,7 +75,15 @@ from digest.stitch import (
     music_seconds,
 )
 from digest.store.cache import CacheStats
-from digest.store.files import place, sweep_leftovers, temp_beside
+from digest.store.files import (
+    check_input_file,
+    check_output_file,
+    place,
+    sweep_leftovers,
+    sweep_work_folders,
+    temp_beside,
+    work_folder,
+)
 from digest.store.layout import UNITS_DIR, default_cache_dir
 from digest.store.lock import output_lock
 from digest.store.manifest import (
@@ -85,6 +92,7 @@ from digest.store.manifest import (
     up_to_date_episode,
     write_manifest,
 )
+from digest.store.show import read_show
 from digest.summarize.cache import SummaryCache
 from digest.summarize.reviews import summarize_reviews
 
@@ -128,36 +136,12 @@ def summarize_paths(
     return summarize_reviews(reviews, summary_options(settings), tools, cache=cache)
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What a build would say, and when, without any audio (``--dry-run``)."""
-
-    summaries: tuple[Summary, ...]
-    script: Script
-    timeline: Timeline
-
-
-def _spoken(summaries: Sequence[Summary]) -> tuple[Summary, ...]:
+def spoken_summaries(summaries: Sequence[Summary]) -> tuple[Summary, ...]:
+    """The summaries with something to read; InputError when none has."""
     spoken = tuple(s for s in summaries if s.sentences)
     if not spoken:
         raise InputError("no review had any sentence to read")
     return spoken
-
-
-def plan_episode(paths: Sources, settings: Settings) -> Plan:
-    """Summaries, script and estimated timings: no speech engine, no ffmpeg."""
-    if settings.music is not None and not settings.music.is_file():
-        raise InputError(f"{settings.music}: music file not found")
-    summaries = _spoken(summarize_paths(paths, settings))
-    script = write_script(summaries, script_options(settings))
-    lead, tail = framing(settings.music is not None)
-    return Plan(
-        summaries,
-        script,
-        estimate_timeline(
-            script, script_voices(script, script_options(settings)), lead, tail
-        ),
-    )
 
 
 def build_episode(
@@ -175,8 +159,10 @@ def build_episode(
     one holding the lock first clears temporary files a killed build left.
     """
     folder = settings.output.parent
+    _refuse_named_files(paths, settings)
     with output_lock(folder):
         sweep_leftovers(folder, settings.output.stem)
+        sweep_work_folders()
         return _build(
             paths,
             settings,
@@ -185,6 +171,19 @@ def build_episode(
             progress=progress,
             force=force,
         )
+
+
+def _refuse_named_files(paths: Sources, settings: Settings) -> None:
+    """Before any work: music or cover that is no file, or an output that would
+    replace a device, a FIFO or one of the reviews (a sidecar or feed.xml too)."""
+    if settings.music is not None:
+        check_input_file(settings.music, "music file", MAX_MUSIC_BYTES)
+    if settings.cover is not None:
+        check_input_file(settings.cover, "cover art", MAX_COVER_BYTES)
+    out = settings.output
+    inputs = local_files(paths)
+    for target in (out, *Sidecars.for_mp3(out).paths, out.parent / "feed.xml"):
+        check_output_file(target, inputs)
 
 
 def _build(
@@ -213,7 +212,6 @@ def _build(
         if done is not None:
             return _already(done, settings, engines, lap, bar)
     # Files the user named are checked before minutes of work, not after.
-    cover = _cover(settings)
     if settings.music is not None:
         check_music(engines.ffmpeg.path, settings.music)
     bar.stage("summarize")
@@ -224,7 +222,7 @@ def _build(
         else None
     )
     ingested = summarize_paths(paths, settings, cache=summary_cache)
-    summaries = _spoken(ingested)
+    summaries = spoken_summaries(ingested)
     lap("summarize")
     voices = engine_voices_for(summaries, synthesizer)
     languages = narrators_for(summaries, settings.narrator, voices)
@@ -232,6 +230,9 @@ def _build(
         log.warning("%s", warning)
     script = write_script(summaries, script_options(settings), languages.narrators)
     log.info("script: %d segments, %d lines", len(script.segments), len(script.lines))
+    # From here on the title is the script's: the one given, or made from the reviews.
+    settings = replace(settings, title=script.title)
+    cover = episode_cover(settings.cover, script.show, script.title)
     files = (
         settings.output,
         *Sidecars.for_mp3(settings.output).paths,
@@ -244,9 +245,9 @@ def _build(
         return _already(done, settings, engines, lap, bar, script, summaries)
     caches = _Caches.at(folder) if settings.use_cache else _Caches()
     try:
-        with tempfile.TemporaryDirectory(prefix="digest-") as tmp:
+        with work_folder() as tmp:
             made = _assemble(
-                script, settings, Path(tmp), engines, synthesizer, caches, bar, lap
+                script, settings, tmp, engines, synthesizer, caches, bar, lap
             )
             episode = _publish(made, settings, summaries, cover)
             lap("publish")
@@ -267,14 +268,6 @@ def _build(
     return BuildResult(
         episode, script, summaries, tuple(lap.timings), engines, False, stats
     )
-
-
-def _cover(settings: Settings) -> CoverArt:
-    """The user's cover art, checked, or one drawn for this episode."""
-    if settings.cover:
-        return read_cover(settings.cover)
-    drawn = render_cover(settings.show, settings.episode_title)
-    return cover_from_bytes(drawn, "generated cover")
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,8 +386,6 @@ def _publish(
 ) -> Episode:
     """Join the units into the episode, tag it and rename it into place."""
     target = settings.output
-    if target.is_dir():
-        raise OutputError(f"{target}: is a folder; give a file name ending in .mp3")
     with temp_beside(target, ".mp3") as tmp:
         ready = (made.units, made.encoded)
         encoded = encode_mix(made.mix, tmp, made.spec, target=target, ready=ready)
@@ -419,6 +410,7 @@ def _publish(
         loudness_lufs=encoded.loudness_lufs,
         true_peak_dbtp=encoded.true_peak_dbtp,
         cues=placement.cues,
+        near_peak=encoded.near_peak,
     )
 
 
@@ -444,7 +436,8 @@ def _already(
 
 def _refresh_feed(settings: Settings) -> None:
     """Rebuild feed.xml beside the episode; a feed problem does not fail a build."""
+    folder = settings.output.parent
     try:
-        write_feed(settings.output.parent, channel(settings))
+        write_feed(folder, channel(settings, read_show(folder)))
     except DigestError as exc:
         log.warning("feed.xml not updated: %s", exc)

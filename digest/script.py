@@ -11,6 +11,7 @@ language (see :mod:`digest.speak.narrators`); the host always announces it. The 
 carries those extra profiles, and :func:`script_voices` finds any line's profile.
 """
 
+import logging
 import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -24,9 +25,12 @@ from digest.models import (
     Script,
     Segment,
     Summary,
+    contents_title,
     expected_seconds,
     speech_text,
 )
+
+log = logging.getLogger("digest")
 
 HOST = "host"
 NARRATOR = "narrator"
@@ -37,6 +41,13 @@ _NUMBER_WORDS = (
 )  # fmt: skip
 
 _WORDLIKE = re.compile(r"\w")
+# Longest line the engine is given: espeak gives up on an utterance of thousands
+# of words, and a cue of minutes helps no reader. Longer sentences are read in
+# pieces cut after a comma, semicolon or colon, else between words.
+MAX_LINE_WORDS = 80
+MAX_LINE_CHARS = 600
+CLAUSE_PAUSE_MS = 150  # between the pieces of one cut sentence
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 # A template's full stop after a value that already ends a sentence ("Why?.").
 _DOUBLE_STOP = re.compile(r"(?<=[!?])\.|(?<=[^.]\.)\.(?!\.)")
 
@@ -46,8 +57,9 @@ class ScriptOptions:
     """What the script needs of the settings: names, date, templates, voices."""
 
     show: str
-    title: str  # the episode's title, given or made from the date
-    titled: bool  # whether the user gave the title (the intro then skips the date)
+    # The title the user gave; None: one is made from the reviews read, and the
+    # intro then says the date instead.
+    title: str | None
     episode_date: date
     templates: Templates
     host: VoiceProfile
@@ -119,12 +131,14 @@ def _render(template: str, values: Mapping[str, object]) -> str:
     return _DOUBLE_STOP.sub("", speech_text(template.format_map(values)))
 
 
-def _episode_values(options: ScriptOptions, reviews: int) -> dict[str, object]:
+def _episode_values(
+    options: ScriptOptions, title: str, reviews: int
+) -> dict[str, object]:
     day = options.episode_date
     noun = "review" if reviews == 1 else "reviews"
     return {
         "show": options.show,
-        "title": options.title,
+        "title": title,
         "date": f"{day:%A}, {day:%B} {day.day}, {day.year}",
         "weekday": f"{day:%A}",
         "count": count_words(reviews),
@@ -132,13 +146,13 @@ def _episode_values(options: ScriptOptions, reviews: int) -> dict[str, object]:
     }
 
 
-def _transition_start(options: ScriptOptions) -> int:
+def _transition_start(options: ScriptOptions, title: str) -> int:
     """Where in the transition list this episode starts: fixed by its identity.
 
     A checksum, not a random draw: the same show, title and date always give the
     same script, while different episodes do not all open with the same phrase.
     """
-    key = f"{options.show}\n{options.title}\n{options.episode_date}"
+    key = f"{options.show}\n{title}\n{options.episode_date}"
     return zlib.crc32(key.encode("utf-8"))
 
 
@@ -202,6 +216,37 @@ def _sentences(summary: Summary, voice: VoiceProfile) -> list[tuple[str, int]]:
     return out
 
 
+def split_for_speech(text: str) -> list[str]:
+    """``text`` in lines of at most MAX_LINE_WORDS words and MAX_LINE_CHARS chars.
+
+    Whole clauses are kept together where they fit; a word longer than a line
+    (a run of letters with no space) is cut too.
+    """
+    if len(text) <= MAX_LINE_CHARS and len(text.split()) <= MAX_LINE_WORDS:
+        return [text]
+    pieces: list[list[str]] = [[]]
+    for clause in _CLAUSE_END.split(text):
+        words = [
+            word[i : i + MAX_LINE_CHARS]
+            for word in clause.split()
+            for i in range(0, len(word), MAX_LINE_CHARS)
+        ]
+        if pieces[-1] and not _fits([*pieces[-1], *words]):
+            pieces.append([])  # a clause that does not fit starts a new line
+        for word in words:
+            if pieces[-1] and not _fits([*pieces[-1], word]):
+                pieces.append([])
+            pieces[-1].append(word)
+    return [" ".join(piece) for piece in pieces if piece]
+
+
+def _fits(words: list[str]) -> bool:
+    return (
+        len(words) <= MAX_LINE_WORDS
+        and sum(len(w) + 1 for w in words) - 1 <= MAX_LINE_CHARS
+    )
+
+
 def _review_segment(
     summary: Summary,
     index: int,
@@ -218,15 +263,23 @@ def _review_segment(
     announce = _announcement(summary, index + 1, total, options.templates)
     lines.append(Line(HOST, announce, LineKind.ANNOUNCE, host.pauses.announce_ms))
     for text, pause in _sentences(summary, narrator):
-        lines.append(Line(narrator.name, text, LineKind.SENTENCE, pause))
+        *parts, last = split_for_speech(text)
+        if parts:
+            log.warning(
+                "%s: a sentence of %d words is read in %d parts",
+                summary.review.title, len(text.split()), len(parts) + 1,
+            )  # fmt: skip
+        for part in parts:
+            lines.append(Line(narrator.name, part, LineKind.SENTENCE, CLAUSE_PAUSE_MS))
+        lines.append(Line(narrator.name, last, LineKind.SENTENCE, pause))
     return Segment(summary.review.title, tuple(lines))
 
 
-def _transitions(count: int, options: ScriptOptions) -> list[str | None]:
+def _transitions(count: int, options: ScriptOptions, title: str) -> list[str | None]:
     """The transition before each review (none before the first), deterministic."""
     templates = options.templates
     regular, final = templates.transitions, templates.final_transitions
-    start = _transition_start(options)
+    start = _transition_start(options, title)
     out: list[str | None] = [None]
     for index in range(1, count):
         values = {"number": count_words(index + 1), "total": count_words(count)}
@@ -281,11 +334,12 @@ def write_script(
     spoken = [s for s in summaries if any(_WORDLIKE.search(x) for x in s.sentences)]
     templates = options.templates
     host = options.voice(HOST)
-    values = _episode_values(options, len(spoken))
-    greeting = templates.intro if options.titled else templates.intro_dated
+    episode_title = options.title or contents_title(spoken)
+    values = _episode_values(options, episode_title, len(spoken))
+    greeting = templates.intro if options.title else templates.intro_dated
     intro = Line(HOST, _render(greeting, values), LineKind.INTRO, host.pauses.intro_ms)
     segments = [Segment("Intro", (intro,))]
-    transitions = _transitions(len(spoken), options)
+    transitions = _transitions(len(spoken), options, episode_title)
     titles = chapter_titles(spoken)
     for index, (summary, transition, title) in enumerate(
         zip(spoken, transitions, titles, strict=True)
@@ -302,7 +356,7 @@ def write_script(
     segments.append(Segment("Outro", (outro,)))
     return Script(
         show=options.show,
-        title=options.title,
+        title=episode_title,
         episode_date=options.episode_date,
         segments=tuple(segments),
         voices=tuple(extra.values()),

@@ -32,6 +32,12 @@ LEAD_IN_MS = 250
 # milliseconds of it are kept so fades never touch the first consonant.
 SILENCE_LEVEL = 104
 KEEP_MS = 12
+# The episode's last word keeps more of espeak's decay and fades out over it, so
+# it dies away instead of stopping at -50 dBFS; then TAIL_MS of silence close the
+# episode (players and podcast apps cut or crossfade the last moments).
+END_KEEP_MS = 120
+END_FADE_MS = 100
+TAIL_MS = 1500
 
 
 def _pydub() -> Any:
@@ -45,8 +51,11 @@ def _pydub() -> Any:
     return AudioSegment
 
 
-def _load(clip: Clip, rate: int, segment_class: Any) -> bytes:
-    """A clip as 16-bit mono PCM at ``rate``, with a short fade at both ends."""
+def _load(clip: Clip, rate: int, segment_class: Any, *, last: bool = False) -> bytes:
+    """A clip as 16-bit mono PCM at ``rate``, with a short fade at both ends.
+
+    The episode's ``last`` clip keeps a longer tail and fades out over it.
+    """
     try:
         # Read the WAV ourselves: pydub's from_wav leaks its file handle and, on a
         # header it dislikes, silently falls back to ffprobe/ffmpeg.
@@ -62,7 +71,11 @@ def _load(clip: Clip, rate: int, segment_class: Any) -> bytes:
     audio = audio.set_channels(1).set_sample_width(2)
     if audio.frame_rate != rate:
         audio = audio.set_frame_rate(rate)
-    return _faded(_trimmed(audio.raw_data, rate), rate * FADE_MS // 1000)
+    ramp = rate * FADE_MS // 1000
+    if not last:
+        return _faded(_trimmed(audio.raw_data, rate), ramp)
+    trimmed = _trimmed(audio.raw_data, rate, END_KEEP_MS)
+    return _faded(trimmed, ramp, rate * END_FADE_MS // 1000)
 
 
 def _samples(pcm: bytes) -> "array[int]":
@@ -85,11 +98,12 @@ def _np() -> Any:
     return numpy
 
 
-def _trimmed(pcm: bytes, rate: int) -> bytes:
-    """Drop the silence before and after the speech, keeping ``KEEP_MS`` of it.
+def _trimmed(pcm: bytes, rate: int, keep_after_ms: int = KEEP_MS) -> bytes:
+    """Drop the silence around the speech, keeping ``KEEP_MS`` before it.
 
-    espeak pads every clip (about 30 ms before, 300 ms after): left in, it would
-    lengthen every pause and put cues ahead of the voice.
+    ``keep_after_ms`` of it are kept after the speech. espeak pads every clip
+    (about 30 ms before, 300 ms after): left in, it would lengthen every pause
+    and put cues ahead of the voice.
     """
     np = _np()
     samples = np.frombuffer(pcm, dtype="<i2")
@@ -98,26 +112,27 @@ def _trimmed(pcm: bytes, rate: int) -> bytes:
         return pcm  # all quiet: leave it to the caller as it is
     keep = rate * KEEP_MS // 1000
     start = max(0, int(loud[0]) - keep)
-    end = min(len(samples), int(loud[-1]) + 1 + keep)
+    end = min(len(samples), int(loud[-1]) + 1 + rate * keep_after_ms // 1000)
     return pcm[2 * start : 2 * end]
 
 
-def _faded(pcm: bytes, ramp: int) -> bytes:
-    """Linear fade-in and fade-out over ``ramp`` samples; length is unchanged.
+def _faded(pcm: bytes, ramp: int, ramp_out: int | None = None) -> bytes:
+    """Linear fade-in over ``ramp`` samples, fade-out over ``ramp_out`` (or ``ramp``).
 
-    pydub's fades work in whole milliseconds of a rounded length and can add or
-    drop a few frames; chapter offsets need exact frame counts. Each faded
-    sample is truncated toward zero.
+    The length is unchanged: pydub's fades work in whole milliseconds of a
+    rounded length and can add or drop a few frames; chapter offsets need exact
+    frame counts. Each faded sample is truncated toward zero.
     """
     np = _np()
     samples = np.frombuffer(pcm, dtype="<i2").copy()
-    ramp = min(ramp, len(samples) // 4)
-    if ramp <= 0:
+    ramp_in = min(ramp, len(samples) // 4)
+    ramp_out = min(ramp if ramp_out is None else ramp_out, len(samples) // 4)
+    if ramp_in <= 0:
         return pcm
-    scale = np.arange(ramp) / ramp
-    samples[:ramp] = np.trunc(samples[:ramp] * scale)
-    samples[len(samples) - ramp :] = np.trunc(
-        samples[len(samples) - ramp :] * scale[::-1]
+    samples[:ramp_in] = np.trunc(samples[:ramp_in] * (np.arange(ramp_in) / ramp_in))
+    down = (np.arange(ramp_out) / ramp_out)[::-1]  # ends on a zero sample
+    samples[len(samples) - ramp_out :] = np.trunc(
+        samples[len(samples) - ramp_out :] * down
     )
     return bytes(samples.astype("<i2").tobytes())
 
@@ -207,20 +222,16 @@ class Stitcher:
         segment = self.segments[seg_index]
         seg_start = 0 if seg_index == 0 else self.frames
         self.cuts.append(seg_start)
-        for clip in clips:
-            pcm = _load(clip, self.rate, self._segment_class)
+        final = seg_index == len(self.segments) - 1
+        for number, clip in enumerate(clips, start=1):
+            last = final and number == len(clips)
+            pcm = _load(clip, self.rate, self._segment_class, last=last)
             start = self.frames
             self._write(pcm)
-            self.cues.append(
-                Cue(
-                    clip.line.speaker,
-                    clip.line.text,
-                    self._ms(start),
-                    self._ms(self.frames),
-                )
-            )
+            speaker, text = clip.line.speaker, clip.line.text
+            self.cues.append(Cue(speaker, text, self._ms(start), self._ms(self.frames)))
             self._write(_silence(clip.line.pause_after_ms, self.rate))
-        if seg_index == len(self.segments) - 1:
+        if final:
             self._write(_silence(self.tail_ms, self.rate))
         self.chapters.append(
             Chapter(segment.title, self._ms(seg_start), self._ms(self.frames))
@@ -332,7 +343,7 @@ def music_envelopes(mix: Mix) -> tuple[Envelope, Envelope]:
 
 def framing(music: bool) -> tuple[int, int]:
     """Silence (ms) before the first and after the last word: room for music."""
-    return (MUSIC_LEAD_MS, MUSIC_TAIL_MS) if music else (LEAD_IN_MS, 0)
+    return (MUSIC_LEAD_MS, MUSIC_TAIL_MS) if music else (LEAD_IN_MS, TAIL_MS)
 
 
 def music_held(segments: int) -> frozenset[int]:

@@ -64,6 +64,9 @@ def long_date(day: date) -> str:
     return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
-def rfc822_date(day: date) -> str:
-    """An RSS date (RFC 822), midnight UTC: ``Mon, 06 May 2024 00:00:00 GMT``."""
-    return format_datetime(datetime.combine(day, time(0), tzinfo=UTC), usegmt=True)
+def rfc822_date(day: date, minutes: int = 0) -> str:
+    """An RSS date (RFC 822), ``minutes`` past midnight UTC (a day's worth at most):
+    ``Mon, 06 May 2024 00:00:00 GMT``."""
+    hour, minute = divmod(min(max(0, minutes), 24 * 60 - 1), 60)
+    moment = datetime.combine(day, time(hour, minute), tzinfo=UTC)
+    return format_datetime(moment, usegmt=True)

@@ -6,6 +6,13 @@ One table, one test. A real episode is built once per module; each row that
 targets it works on a fresh copy, so one misbehaving row cannot spoil the next.
 Damaged but usable input (a one-word review, a few bad bytes, a cut-off
 character, a bad file in a folder) exits 0 with one ``Warning:`` line instead.
+
+Issue 19 added the classes a wider attack matrix found: inputs that hung a build
+(alias bombs, endless music or cover files, huge template widths), tracebacks
+(impossible dates, closed stdin, absurd nesting, a full stdout), outputs that
+are not ours to replace (devices, FIFOs, the reviews themselves), temporary
+folders left by SIGTERM and SIGKILL, and misleading results (truncated covers,
+endless sentences, malformed URLs, redirects to other hosts, ``--seconds inf``).
 """
 
 import errno
@@ -17,8 +24,10 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -99,6 +108,9 @@ def base_env(home: Path) -> dict[str, str]:
     env["HOME"] = str(home)
     env["PYTHONPATH"] = str(REPO)
     env["DIGEST_NO_NLTK_DATA"] = "1"  # the built-in Punkt model: no data needed
+    for name in ("http_proxy", "https_proxy", "all_proxy"):  # loopback only
+        env.pop(name, None)
+        env.pop(name.upper(), None)
     return env
 
 
@@ -198,6 +210,59 @@ def nothing(tmp: Path) -> None:
     """The row needs no input file of its own."""
 
 
+def front(matter: str) -> str:
+    """The good review with ``matter`` as its YAML front matter."""
+    return f"---\n{matter}\n---\n{good_text()}"
+
+
+# Each level holds nine references to the one before: 9**8 strings when expanded.
+ALIAS_BOMB = "\n".join(
+    ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    + ["title: Bomb"]
+)
+
+
+def make_fifo(tmp: Path) -> None:
+    os.mkfifo(tmp / "pipe.mp3")
+
+
+def sparse(name: str, size: int) -> Callable[[Path], None]:
+    """A file of ``size`` bytes that takes no disk space (a hole)."""
+
+    def make(tmp: Path) -> None:
+        with (tmp / name).open("wb") as handle:
+            handle.truncate(size)
+
+    return make
+
+
+def make_truncated_jpeg(tmp: Path) -> None:
+    from PIL import Image
+
+    image = Image.effect_noise((1400, 1400), 60).convert("RGB")
+    image.save(tmp / "whole.jpg", quality=90)
+    data = (tmp / "whole.jpg").read_bytes()
+    write(tmp / "cut.jpg", data[: len(data) * 2 // 3])
+
+
+def make_long_sentence(tmp: Path) -> None:
+    """One sentence of 20,000 words, commas here and there, and nothing else."""
+    words = "the film drifts, slowly and without hurry through a grey city".split()
+    body = " ".join(words[n % len(words)] for n in range(20_000))
+    write(tmp / "endless.txt", f"Endless\n\nIn short, {body}.\n")
+
+
+def close_stdin() -> None:
+    """preexec_fn: the child starts with no fd 0 (``digest build - <&-``)."""
+    os.close(0)
+
+
+def stdout_to_full() -> None:
+    """preexec_fn: stdout is /dev/full, where every write fails with ENOSPC."""
+    os.dup2(os.open("/dev/full", os.O_WRONLY), 1)
+
+
 def fill_to_the_limit(limit: int) -> Callable[[], None]:
     """preexec_fn: files may grow to ``limit`` bytes; past it a write fails (EFBIG)."""
 
@@ -245,6 +310,12 @@ def build(*paths: str, out: str = EPISODE, dry: bool = False) -> tuple[str, ...]
     )
 
 
+MAX_MUSIC_BYTES = 1 << 30  # README: the largest music file accepted
+MAX_COVER_BYTES = 64 << 20  # README: the largest cover file accepted
+# typer's own usage error adds its usage lines to the Error: line.
+USAGE_LINES = ("Usage: ", "Try ")
+
+
 ROWS = [
     Row("missing path", nothing, build("{tmp}/gone.txt"), ExitCode.INPUT,
         "gone.txt: no such file or folder"),
@@ -290,7 +361,7 @@ ROWS = [
         env={"DIGEST_ESPEAK": "bundled", "PYTHONPATH": f"{{tmp}}/shim:{REPO}"}),
     Row("disk full: file size limit", nothing, (*build(str(GOOD)), "--force"),
         ExitCode.OUTPUT, os.strerror(errno.EFBIG),
-        preexec=fill_to_the_limit(1_000_000),
+        preexec=fill_to_the_limit(100_000),
         stray=("ftruncate() failed",)),
     Row("disk full: tmpfs", nothing, (*build(str(GOOD)), "--force"), ExitCode.OUTPUT,
         "ep.mp3: cannot write (No space left on device)", tmpfs=True),
@@ -316,11 +387,108 @@ ROWS = [
         build("{tmp}/mixed", out=FRESH, dry=True), ExitCode.OK,
         "b-poster.txt: looks like a binary file, not text; skipped",
         stdout=GOOD_TITLE),
+    # --- issue 19: inputs that hung a build --------------------------------------
+    Row("front matter alias bomb", writer("bomb.md", front(ALIAS_BOMB)),
+        build("{tmp}/bomb.md"), ExitCode.INPUT,
+        "bomb.md:6: front matter expands to more than 10,000 values"),
+    Row("music is /dev/zero", nothing, (*build(str(GOOD)), "--music", "/dev/zero"),
+        ExitCode.INPUT, "/dev/zero: music file is not a regular file"),
+    Row("music is a FIFO", make_fifo,
+        (*build(str(GOOD)), "--music", "{tmp}/pipe.mp3"), ExitCode.INPUT,
+        "pipe.mp3: music file is not a regular file"),
+    Row("music over the size limit", sparse("huge.wav", MAX_MUSIC_BYTES + 1),
+        (*build(str(GOOD)), "--music", "{tmp}/huge.wav"), ExitCode.INPUT,
+        f"huge.wav: music file is {MAX_MUSIC_BYTES + 1:,} bytes; the largest "
+        f"accepted is {MAX_MUSIC_BYTES:,} bytes"),
+    Row("cover is /dev/urandom", nothing,
+        (*build(str(GOOD)), "--cover", "/dev/urandom"), ExitCode.INPUT,
+        "/dev/urandom: cover art is not a regular file"),
+    Row("cover over the size limit", sparse("huge.png", MAX_COVER_BYTES + 1),
+        (*build(str(GOOD)), "--cover", "{tmp}/huge.png"), ExitCode.INPUT,
+        f"huge.png: cover art is {MAX_COVER_BYTES + 1:,} bytes"),
+    Row("template with a huge width",
+        writer("wide.toml", 'intro = "{show:>900000000}"'),
+        (*build(str(GOOD)), "--templates", "{tmp}/wide.toml"), ExitCode.CONFIG,
+        "wide.toml: key 'intro': {show:>900000000}: widths over 999"),
+    Row("template with a nested width",
+        writer("nested.toml", 'outro = "{show:>{show}}"'),
+        (*build(str(GOOD)), "--templates", "{tmp}/nested.toml"), ExitCode.CONFIG,
+        "nested placeholders are not allowed"),
+    # --- issue 19: tracebacks ----------------------------------------------------
+    Row("impossible front-matter date", writer("date.md", front("date: 2024-13-45")),
+        build("{tmp}/date.md"), ExitCode.INPUT,
+        "date.md:2: malformed front matter (month must be in 1..12)"),
+    Row("closed stdin", nothing, build("-"), ExitCode.INPUT,
+        "<stdin>: standard input is closed", preexec=close_stdin),
+    Row("front matter 20,000 levels deep",
+        writer("deep.md", front("title: " + "[" * 20_000 + "]" * 20_000)),
+        build("{tmp}/deep.md"), ExitCode.INPUT,
+        "deep.md:2: front matter nested deeper than 20 levels"),
+    Row("stdout on a full device", nothing, ("-q", "summarize", str(GOOD)),
+        ExitCode.OUTPUT, "<stdout>: cannot write (No space left on device)",
+        preexec=stdout_to_full),
+    # --- issue 19: outputs that are not ours to replace ----------------------------
+    Row("output is a FIFO", make_fifo, build(str(GOOD), out="{tmp}/pipe.mp3"),
+        ExitCode.OUTPUT, "pipe.mp3: not a regular file (a device, FIFO or socket)"),
+    Row("output is the input", writer("mine.txt", good_text()),
+        build("{tmp}/mine.txt", out="{tmp}/mine.txt"), ExitCode.OUTPUT,
+        "mine.txt: is one of the input files"),
+    Row("a sidecar is the input", writer("ep.md", good_text()),
+        build("{tmp}/ep.md", out="{tmp}/ep.mp3"), ExitCode.OUTPUT,
+        "ep.md: is one of the input files"),
+    # --- issue 19: wrong or misleading results -------------------------------------
+    Row("truncated JPEG cover", make_truncated_jpeg,
+        (*build(str(GOOD), out=FRESH), "--cover", "{tmp}/cut.jpg"), ExitCode.INPUT,
+        "cut.jpg: cover art is damaged or cut short"),
+    Row("one 20,000-word sentence", make_long_sentence,
+        build("{tmp}/endless.txt", out=FRESH, dry=True), ExitCode.OK,
+        "Endless: a sentence of 20002 words is read in", stdout="Dry run"),
+    Row("malformed URL", nothing, ("-q", "summarize", "http:/x"), ExitCode.INPUT,
+        "http:/x: malformed URL"),
+    Row("redirect to another host", nothing, ("-q", "summarize", "{base}/elsewhere"),
+        ExitCode.NETWORK, "/elsewhere: redirected to another host (http://localhost:"),
+    Row("--seconds inf", nothing, (*build(str(GOOD)), "--seconds", "inf"),
+        ExitCode.USAGE, "Invalid value for '--seconds'", stray=USAGE_LINES),
 ]  # fmt: skip
 
 
 def _id(row: object) -> str:
     return row.name if isinstance(row, Row) else str(row)
+
+
+class _Redirects(BaseHTTPRequestHandler):
+    """A loopback server whose /elsewhere redirects to another host name."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Keep the test output clean."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        port = self.server.server_address[1]
+        if self.path == "/elsewhere":
+            self.send_response(302)
+            self.send_header("Location", f"http://localhost:{port}/text")
+            self.end_headers()
+            return
+        body = good_text().encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """The base URL of a loopback HTTP server for the module's rows."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Redirects)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @pytest.fixture
@@ -353,7 +521,11 @@ def fill(folder: Path, leave: int) -> None:
 
 @pytest.mark.parametrize("row", ROWS, ids=_id)
 def test_bad_input_is_one_clear_line(
-    row: Row, episode: Episode, tmp_path: Path, request: pytest.FixtureRequest
+    row: Row,
+    episode: Episode,
+    server: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     row.make(tmp_path)
     home = tmp_path / "home"
@@ -372,6 +544,7 @@ def test_bad_input_is_one_clear_line(
             episode=target / "ep.mp3",
             episode_dir=target,
             fresh=tmp_path / "fresh" / "ep.mp3",
+            base=server,
         )
 
     env = base_env(home) | {k: filled(v) for k, v in row.env.items()}
@@ -392,10 +565,88 @@ def test_bad_input_is_one_clear_line(
     other = [
         line
         for line in ran.stderr.splitlines()
-        if not line.startswith(("Error:", "Warning:"))
+        if line.strip()
+        and not line.startswith(("Error:", "Warning:"))
         and not any(line.startswith(s) for s in row.stray)
     ]
     assert other == [], ran.stderr
     if row.max_rss_kb is not None:
         assert ran.max_rss_kb < row.max_rss_kb, f"{ran.max_rss_kb} kB"
     assert snapshot(target) == before  # the previous episode and cache untouched
+
+
+# --- issue 19: signals and temporary folders -----------------------------------------
+
+
+def start_build(target: Path, scratch: Path) -> subprocess.Popen[bytes]:
+    """A longer build than the episode's into ``target`` (no cache: all real work)."""
+    env = base_env(scratch.parent / "home") | {"TMPDIR": str(scratch)}
+    (scratch.parent / "home").mkdir(exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "digest", "-q", "build", str(EXAMPLES), "-n", "3",
+         "--date", "2026-11-21", "-o", str(target / "ep.mp3"), "--no-cache"],
+        cwd=scratch.parent, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+
+
+def work_folders(scratch: Path) -> list[Path]:
+    return sorted(p for p in scratch.glob("digest-*") if p.is_dir())
+
+
+def wait_for_work_folder(
+    proc: subprocess.Popen[bytes], scratch: Path, known: tuple[Path, ...] = ()
+) -> None:
+    """Wait until the build has made its temporary work folder (it is mid-build)."""
+    deadline = time.monotonic() + 120
+    while not set(work_folders(scratch)) - set(known):
+        assert proc.poll() is None, proc.communicate()[1].decode()
+        assert time.monotonic() < deadline, "no work folder appeared"
+        time.sleep(0.05)
+    time.sleep(0.3)  # well inside the work, speech workers started
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_build_cleans_up(
+    signum: signal.Signals, episode: Episode, tmp_path: Path
+) -> None:
+    """SIGTERM (and SIGHUP) unwind like Ctrl-C: 128 + the signal, nothing left."""
+    target, scratch = tmp_path / "out", tmp_path / "scratch"
+    shutil.copytree(episode.folder, target)
+    scratch.mkdir()
+    before = snapshot(target)
+    proc = start_build(target, scratch)
+    wait_for_work_folder(proc, scratch)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    stderr = err.decode()
+    assert proc.returncode == 128 + signum, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "Error: interrupted; the previous episode is untouched" in stderr
+    assert work_folders(scratch) == []
+    assert snapshot(target) == before
+
+
+def test_a_killed_builds_work_folder_is_swept_next_time(
+    episode: Episode, tmp_path: Path
+) -> None:
+    """SIGKILL skips every cleanup; the next build removes what it left, and
+    nothing else: a folder without digest's marker, or of a live process, stays."""
+    target, scratch = tmp_path / "out", tmp_path / "scratch"
+    shutil.copytree(episode.folder, target)
+    scratch.mkdir()
+    stranger = scratch / "digest-not-ours"
+    stranger.mkdir()
+    alive = scratch / "digest-alive"
+    alive.mkdir()
+    (alive / ".digest-owner").write_text(f"digest {os.getpid()}\n")
+    proc = start_build(target, scratch)
+    wait_for_work_folder(proc, scratch, known=(stranger, alive))
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    left = set(work_folders(scratch)) - {stranger, alive}
+    assert left, "the killed build left no work folder to sweep"
+    again = start_build(target, scratch)
+    _, err = again.communicate(timeout=TIMEOUT_S)
+    assert again.returncode == 0, err.decode()
+    assert work_folders(scratch) == sorted([stranger, alive])

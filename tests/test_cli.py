@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from digest import cli
 from digest.errors import DigestError, ExitCode, NetworkError
+from digest.stitch import TAIL_MS
 
 from .conftest import EXAMPLES, REPO
 
@@ -39,6 +40,7 @@ def error_line(result) -> str:
         ["voices"],
         ["say"],
         ["feed"],
+        ["show"],
     ],
 )
 def test_help(command: list[str]) -> None:
@@ -143,7 +145,7 @@ def test_build_json_reports_the_episode(tmp_path: Path) -> None:
     assert data["reviews"] == 1
     assert [c["title"] for c in data["chapters"]] == ["Intro", "Orbit of Ash", "Outro"]
     assert data["chapters"][0]["start_s"] == 0
-    assert -17 <= data["loudness_lufs"] <= -15
+    assert -20 <= data["loudness_lufs"] <= -18
     assert data["true_peak_dbtp"] <= -1
     assert data["seconds"] > data["chapters"][-1]["start_s"] > 0
 
@@ -255,6 +257,38 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], ExitCode, str]]:
             "nope.png: cover art not found",
         ),  # fmt: skip
         "track zero": (["build", good, "--track", "0"], ExitCode.USAGE, "--track"),
+        # issue 19: not a number of seconds is a usage error, not a config one
+        "seconds inf": (
+            ["build", good, "--seconds", "inf"],
+            ExitCode.USAGE,
+            "--seconds",
+        ),
+        "seconds nan": (
+            ["summarize", good, "--episode-seconds", "nan"],
+            ExitCode.USAGE,
+            "--episode-seconds",
+        ),
+        "timeout inf": (
+            ["summarize", good, "--timeout", "inf"],
+            ExitCode.USAGE,
+            "--timeout",
+        ),
+        "malformed URL": (["summarize", "http:/x"], ExitCode.INPUT, "malformed URL"),
+        "music is a device": (
+            ["build", good, "--music", "/dev/zero"],
+            ExitCode.INPUT,
+            "/dev/zero: music file is not a regular file",
+        ),  # fmt: skip
+        "output is a device": (
+            ["build", good, "-o", "/dev/null"],
+            ExitCode.OUTPUT,
+            "/dev/null: not a regular file",
+        ),  # fmt: skip
+        "output is the input": (
+            ["build", good, "-o", good],
+            ExitCode.OUTPUT,
+            "is one of the input files",
+        ),  # fmt: skip
     }
 
 
@@ -280,6 +314,13 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], ExitCode, str]]:
         "cover is not an image",
         "missing cover",
         "track zero",
+        "seconds inf",
+        "seconds nan",
+        "timeout inf",
+        "malformed URL",
+        "music is a device",
+        "output is a device",
+        "output is the input",
     ],
 )
 def test_errors_are_one_line_with_exit_code(case: str, tmp_path: Path) -> None:
@@ -401,7 +442,9 @@ def test_dry_run_needs_no_engine_and_prints_the_script(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.splitlines()
-    assert out[0] == "Review Digest, November 21, 2026 (Review Digest, 2026-11-21)"
+    # No --title: the reviews read make it; the intro says the date instead.
+    title = "Circuit Breakers, Orbit of Ash and 2 more"
+    assert out[0] == f"{title} (Review Digest, 2026-11-21)"
     assert "## Intro" in out
     assert "## Salt and Honey" in out
     assert "## Outro" in out
@@ -442,7 +485,9 @@ def test_dry_run_json(nltk_absent: Path) -> None:
         "outro",
     }
     last = lines[-1]
-    assert data["estimated_seconds"] == pytest.approx(last["start_s"] + last["seconds"])
+    # The episode ends with a tail of silence after the last word.
+    end = last["start_s"] + last["seconds"] + TAIL_MS / 1000
+    assert data["estimated_seconds"] == pytest.approx(end)
     assert "Pilot" in lines[0]["text"]
     for seg in data["segments"][1:]:
         assert seg["start_s"] == seg["lines"][0]["start_s"]

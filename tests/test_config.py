@@ -1,6 +1,7 @@
 """Settings: defaults < voices/*.toml < DIGEST_* env < flags, and every way to err."""
 
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,13 @@ from digest.config import (
     load_voice_profile,
 )
 from digest.errors import ConfigError
+from digest.models import Review, Summary, contents_title
 
 from .conftest import REPO
 
 BITRATES = (32, 48, 64, 80, 96, 112, 128, 160, 192, 256, 320)
+# The profiles installed with digest (the checkout's voices/ in an editable install).
+BUNDLED = Path(str(resources.files("digest.voices")))
 
 
 def profile(folder: Path, role: str, text: str) -> Path:
@@ -36,7 +40,7 @@ def profile(folder: Path, role: str, text: str) -> Path:
 
 def test_defaults() -> None:
     s = build_settings(env={})
-    assert s == Settings(episode_date=s.episode_date)
+    assert s == Settings(episode_date=s.episode_date, voices_dir=BUNDLED)
     assert s.episode_date == date.today()
     assert s.show == "Review Digest"
     assert s.title is None
@@ -49,7 +53,7 @@ def test_defaults() -> None:
     assert s.narrator == VoiceProfile("narrator", voice="en-us", rate=160, pitch=40)
     assert s.host.pauses == s.narrator.pauses == Pauses(450, 850, 700, 400, 1300, 900)
     assert s.templates == Templates()
-    assert (s.music, s.cover, s.track, s.voices_dir) == (None, None, None, None)
+    assert (s.music, s.cover, s.track) == (None, None, None)
     assert (s.espeak, s.ffmpeg, s.use_nltk_data) == ("auto", "auto", True)
 
 
@@ -158,9 +162,16 @@ def test_digest_no_nltk_data(value: str, enabled: bool) -> None:
 # --- where voices come from ----------------------------------------------------
 
 
-def test_voices_folder_in_the_working_directory_is_used() -> None:
+def test_bundled_profiles_are_used_wherever_the_command_runs() -> None:
     profile(Path("voices"), "host", "rate = 222\n")  # cwd is a private tmp folder
-    assert build_settings(env={}).host.rate == 222
+    s = build_settings(env={})
+    assert s.host.rate == 170  # not ./voices: the installed profiles
+    assert (s.host.source, s.narrator.source) == (
+        BUNDLED / "host.toml",
+        BUNDLED / "narrator.toml",
+    )
+    for name in ("host.toml", "narrator.toml"):  # voices/ is their source
+        assert (BUNDLED / name).read_bytes() == (REPO / "voices" / name).read_bytes()
 
 
 def test_digest_voices_env_names_the_folder(tmp_path: Path) -> None:
@@ -401,7 +412,7 @@ def test_env_sets_cache_workers_and_feed_url() -> None:
 def test_empty_env_values_count_as_unset_where_empty_means_nothing() -> None:
     names = ("CACHE", "JOBS", "SYNTH_TIMEOUT", "EXECUTOR", "NO_NLTK_DATA")
     s = build_settings(env={f"DIGEST_{name}": "" for name in names})
-    assert s == Settings(episode_date=s.episode_date)
+    assert s == Settings(episode_date=s.episode_date, voices_dir=BUNDLED)
 
 
 @pytest.mark.parametrize("value", ["auto", "system", "bundled"])
@@ -446,32 +457,39 @@ def test_config_error_exit_code() -> None:
     assert ConfigError("x").exit_code == 8
 
 
-# --- episode title ---------------------------------------------------------------
+# --- episode title and the show file --------------------------------------------
+
+
+def _summaries(*titles: str) -> list[Summary]:
+    return [Summary(Review(Path("r.txt"), t, "x"), ("x.",)) for t in titles]
 
 
 @pytest.mark.parametrize(
-    ("show", "day", "expected"),
+    ("titles", "expected"),
     [
-        ("Review Digest", date(2024, 3, 5), "Review Digest, March 5, 2024"),
-        ("Film Talk", date(1999, 12, 31), "Film Talk, December 31, 1999"),
-        ("Film Talk", date(2025, 1, 1), "Film Talk, January 1, 2025"),
+        (("La La Land",), "La La Land"),
+        (("La La Land", "Arrival"), "La La Land and Arrival"),
+        (("La La Land", "Arrival", "Moonlight"), "La La Land, Arrival and Moonlight"),
+        (("La La Land", "Arrival", "A", "B", "C"), "La La Land, Arrival and 3 more"),
+        (("Arrival", "Arrival\x07 "), "Arrival"),
+        (("x" * 70, "y" * 20, "z"), "x" * 70 + " and 2 more"),
     ],
 )
-def test_episode_title_from_show_and_date(show: str, day: date, expected: str) -> None:
-    s = build_settings({"show": show, "episode_date": day}, env={})
-    assert s.episode_title == expected
+def test_contents_title_names_the_reviews(
+    titles: tuple[str, ...], expected: str
+) -> None:
+    assert contents_title(_summaries(*titles)) == expected
 
 
-def test_episode_title_given_wins() -> None:
-    s = build_settings(
-        {"title": "Musicals Special", "episode_date": date(2024, 3, 5)}, env={}
-    )
-    assert s.episode_title == "Musicals Special"
-
-
-def test_empty_title_falls_back_to_the_date_title() -> None:
-    s = Settings(show="X", title="", episode_date=date(2024, 3, 5))
-    assert s.episode_title == "X, March 5, 2024"
+def test_show_file_sits_between_voices_and_env() -> None:
+    """defaults < show file < DIGEST_* < flags."""
+    kept = {"show": "Kept Show", "artist": "Kept", "base_url": "https://a.example/"}
+    s = build_settings(show_file=kept, env={})
+    assert (s.show, s.artist, s.base_url) == ("Kept Show", "Kept", "https://a.example/")
+    s = build_settings(show_file=kept, env={"DIGEST_SHOW": "Env Show"})
+    assert (s.show, s.artist) == ("Env Show", "Kept")
+    s = build_settings({"show": "Flag"}, show_file=kept, env={"DIGEST_SHOW": "Env"})
+    assert s.show == "Flag"
 
 
 # --- the repository's own profiles ---------------------------------------------
@@ -565,7 +583,16 @@ BAD_TEMPLATES = [
     ),
     pytest.param('greeting = "Hi."\n', "unknown key 'greeting'"),
     pytest.param("outro = \n", "invalid TOML"),
+    # issue 19: a width like this built a 900 MB string when the file was checked
+    pytest.param('intro = "{show:>900000000}"\n', "{show:>900000000}: widths over 999"),
+    pytest.param('outro = "{show:.10000}"\n', "widths over 999"),
+    pytest.param('announce = "{title:{title}}"\n', "nested placeholders"),
 ]
+
+
+def test_a_modest_template_width_is_allowed(tmp_path: Path) -> None:
+    path = templates_file(tmp_path, 'announce = "{title:>40}."\n')
+    assert load_templates(path).announce == "{title:>40}."
 
 
 @pytest.mark.parametrize(("text", "message"), BAD_TEMPLATES)

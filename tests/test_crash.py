@@ -24,7 +24,7 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
 from digest.media.engines import find_ffmpeg
-from digest.publish.feed import read_episodes
+from digest.publish.published import read_episodes
 from digest.speak.cache import ClipCache
 from digest.store.manifest import manifest_path
 
@@ -36,7 +36,7 @@ RUN_TIMEOUT_S = 300
 EPISODE = "ep.mp3"
 SIDECARS = ("ep.vtt", "ep.srt", "ep.chapters.json", "ep.md", "ep.html")
 # Everything a build may leave visible in the folder; temporaries are hidden.
-VISIBLE = {EPISODE, *SIDECARS, "ep.cover.png", "feed.xml"}
+VISIBLE = {EPISODE, *SIDECARS, "ep.cover.png", "feed.xml", "show-cover.png"}
 
 _FILMS = ("Harbour Lights", "The Glass Orchard", "Night Ferry", "Paper Crowns")
 _ADJ = ("patient", "restless", "luminous", "brittle", "generous", "stubborn")

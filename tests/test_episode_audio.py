@@ -1,5 +1,6 @@
 """The real episode, decoded: chapters where the voice starts, no dead air, loudness,
-music ducked under the host, cover art and track number in the tags.
+few frames at the peak, a silent tail, music ducked under the host, cover art and
+track number in the tags.
 
 Every test here builds with the real speech engine and ffmpeg and measures the MP3
 it wrote; nothing is taken from the pipeline's own bookkeeping unchecked.
@@ -12,14 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mutagen.id3 import ID3
 
+from digest.commands import plan_episode
 from digest.config import Settings, build_settings
 from digest.media.engines import find_ffmpeg
 from digest.models import Cue
-from digest.pipeline import BuildResult, build_episode, plan_episode
-from digest.stitch import LEAD_IN_MS, MUSIC_LEAD_MS
+from digest.pipeline import BuildResult, build_episode
+from digest.stitch import LEAD_IN_MS, MUSIC_LEAD_MS, TAIL_MS
 
 from .conftest import EXAMPLES, REPO, long_silences, loudness
 
@@ -232,13 +235,72 @@ def test_longest_pauses_allowed_still_leave_no_two_second_silence(
     assert long_silences(tmp_path / "slow.mp3", 2.0) == 0  # ...but never dead air
 
 
-def test_loudness_meets_the_podcast_spec(plain: Built) -> None:
-    integrated, true_peak = loudness(plain.mp3)
-    assert -17.0 <= integrated <= -15.0
+def ebur128(mp3: Path) -> tuple[float, float]:
+    """ffmpeg's EBU R128 meter on the file: integrated LUFS, true peak dBTP."""
+    exe = str(find_ffmpeg().path)
+    cmd = [exe, "-hide_banner", "-nostats", "-i", str(mp3),
+           "-af", "ebur128=peak=true", "-f", "null", "-"]  # fmt: skip
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    summary = text[text.rfind("Summary:") :]
+    lufs = float(summary.split("I:")[1].split("LUFS")[0])
+    peak = float(summary.split("Peak:")[1].split("dBFS")[0])
+    return lufs, peak
+
+
+def near_peak(mp3: Path) -> float:
+    """Share of active 10 ms frames (RMS over -50 dBFS) within 1 dB of the peak.
+
+    Measured on the MP3 decoded at its own rate, independently of the pipeline's
+    histograms (digest/encode/dynamics.py).
+    """
+    raw = ffmpeg("-i", str(mp3), "-f", "s16le", "-ac", "1", "-")
+    x = np.frombuffer(raw, dtype="<i2").astype(float) / 32768
+    size = 441  # 10 ms at 44.1 kHz
+    frames = x[: len(x) // size * size].reshape(-1, size)
+    active = (frames**2).mean(axis=1) > 10 ** (-50 / 10)
+    peaks = 20 * np.log10(np.abs(frames).max(axis=1) + 1e-12)
+    return float((peaks[active] >= peaks.max() - 1.0).mean())
+
+
+def test_loudness_meets_the_mono_convention(plain: Built) -> None:
+    # Mono: -19 LUFS (+-1), true peak <= -1 dBTP, by two meters on the MP3.
+    integrated, true_peak = ebur128(plain.mp3)
+    assert -20.0 <= integrated <= -18.0
     assert true_peak <= -1.0
+    their_integrated, their_peak = loudness(plain.mp3)
+    assert -20.0 <= their_integrated <= -18.0
+    assert their_peak <= -1.0
     episode = plain.result.episode
     assert episode.loudness_lufs == pytest.approx(integrated, abs=0.5)
     assert episode.true_peak_dbtp <= -1.0
+
+
+def test_few_frames_sit_at_the_peak(plain: Built) -> None:
+    # A hard limiter at -16 LUFS left 11-16 % of the frames within 1 dB of the peak.
+    share = near_peak(plain.mp3)
+    assert share <= 0.05
+    reported = plain.result.episode.near_peak
+    assert reported is not None
+    assert reported == pytest.approx(share, abs=0.02)
+
+
+def test_episode_ends_in_a_fade_then_silence(plain: Built) -> None:
+    last = plain.result.episode.cues[-1]
+    decoded_ms = len(plain.samples) * 1000 / RATE
+    assert decoded_ms - last.end_ms == pytest.approx(TAIL_MS, abs=60)
+    # Nothing audible after the last word (-50 dBFS, as silencedetect): a second
+    # and more of silence ends the episode.
+    quiet = 10 ** (-50 / 20) * 32768
+    after = plain.samples[RATE * last.end_ms // 1000 :]
+    assert max(abs(v) for v in after) < quiet
+    assert len(after) / RATE >= 1.0
+    # The word itself fades: its last 20 ms are far quieter than its loudest.
+    word = np.abs(
+        np.asarray(
+            plain.samples[RATE * last.start_ms // 1000 : RATE * last.end_ms // 1000]
+        )
+    )
+    assert word[-RATE // 50 :].max() < 0.1 * word.max()
 
 
 def test_dry_run_estimate_is_close_to_the_real_length(plain: Built) -> None:
@@ -287,8 +349,8 @@ def test_music_is_ducked_under_the_host(music: Built) -> None:
 
 
 def test_music_episode_still_meets_the_spec(music: Built) -> None:
-    integrated, true_peak = loudness(music.mp3)
-    assert -17.0 <= integrated <= -15.0
+    integrated, true_peak = ebur128(music.mp3)
+    assert -20.0 <= integrated <= -18.0
     assert true_peak <= -1.0
     assert long_silences(music.mp3, 2.0) == 0
     decoded = len(music.samples) / RATE

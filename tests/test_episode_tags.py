@@ -2,6 +2,7 @@
 
 import logging
 import struct
+import subprocess
 import zlib
 from dataclasses import replace
 from datetime import date
@@ -14,10 +15,12 @@ from PIL import Image
 
 from digest.config import Settings
 from digest.errors import ExitCode, InputError
+from digest.media.engines import find_ffmpeg
 from digest.models import Chapter, Cue, Mix, Review, Summary
 from digest.options import episode_info
 from digest.publish.cover import CoverArt, cover_from_bytes, read_cover
 from digest.publish.episode import describe, write_tags
+from tests.test_feed import make_mp3
 
 
 def png_bytes(width: int, height: int) -> bytes:
@@ -214,3 +217,34 @@ def test_more_than_255_chapters_nest_their_tables(tmp_path: Path) -> None:
     nested = [i for t in ("toc1", "toc2", "toc3") for i in tocs[t].child_element_ids]
     assert nested == [f"chp{i}" for i in range(600)]
     assert len(back.getall("CHAP")) == 600
+
+
+def test_season_is_the_part_of_set(tmp_path: Path) -> None:
+    tags = tagged(tmp_path, replace(SETTINGS, track=3, season=2))
+    assert (str(tags["TRCK"]), str(tags["TPOS"])) == ("3", "2")
+
+
+def test_chap_frames_are_stored_in_time_order(tmp_path: Path) -> None:
+    """mutagen stores short frames first; digest puts the CHAP frames back in
+    time order, so readers that list them as stored (ffmpeg) see the episode's
+    order, and CTOC still lists them in the same order."""
+    chapters = (
+        Chapter("Intro", 0, 1000),
+        *(Chapter(f"A much longer review title {n}", n * 1000, n * 1000 + 1000)
+          for n in range(1, 12)),
+        Chapter("Outro", 12000, 13000),
+    )  # fmt: skip
+    mp3 = make_mp3(tmp_path / "ep.mp3", 13.0)
+    write_tags(mp3, replace(MIX, chapters=chapters), episode_info(SETTINGS), ())
+    stored = ID3(str(mp3)).getall("CHAP")
+    assert [c.start_time for c in stored] == [c.start_ms for c in chapters]
+    (toc,) = ID3(str(mp3)).getall("CTOC")
+    assert list(toc.child_element_ids) == [c.element_id for c in stored]
+    ffmpeg = find_ffmpeg().path
+    listing = subprocess.run(
+        [str(ffmpeg), "-hide_banner", "-nostdin", "-i", str(mp3), "-f", "ffmetadata",
+         "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    titles = [line[6:] for line in listing.splitlines() if line.startswith("title=")]
+    assert titles[-len(chapters) :] == [c.title for c in chapters]

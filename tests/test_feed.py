@@ -10,11 +10,13 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 import feedparser
 import pytest
-from mutagen.id3 import COMM, ID3, TALB, TDRC, TIT2, TPE1
+from mutagen.id3 import COMM, ID3, TALB, TDRC, TIT2, TPE1, TPOS, TRCK
+from PIL import Image
 
 from digest.errors import InputError, OutputError
 from digest.media.engines import find_ffmpeg
 from digest.models import Chapter
+from digest.publish.cover import SHOW_COVER
 from digest.publish.episode import add_chapters
 from digest.publish.feed import (
     DESCRIPTION_LIMIT,
@@ -24,9 +26,9 @@ from digest.publish.feed import (
     Channel,
     episode_guid,
     podcast_guid,
-    read_episode,
     write_feed,
 )
+from digest.publish.published import read_episode
 from digest.publish.sidecars import write_sidecars
 from tests.golden import load_case
 
@@ -43,6 +45,8 @@ def make_mp3(
     day: str | None = "2024-05-06",
     chapters: tuple[Chapter, ...] = (),
     frequency: int = 440,
+    track: int | None = None,
+    season: int | None = None,
 ) -> Path:
     """A real CBR MP3 (a tone) tagged the way digest/publish.py tags episodes."""
     ffmpeg = find_ffmpeg().path
@@ -62,6 +66,10 @@ def make_mp3(
     if day is not None:
         tags.add(TDRC(encoding=3, text=day))
     tags.add(COMM(encoding=3, lang="eng", desc="", text=f"{title} (comment)"))
+    if track is not None:
+        tags.add(TRCK(encoding=3, text=str(track)))
+    if season is not None:
+        tags.add(TPOS(encoding=3, text=str(season)))
     add_chapters(tags, chapters)
     tags.save(str(path), v2_version=4, v1=0)
     return path
@@ -360,3 +368,59 @@ def test_untagged_mp3_uses_file_facts(tmp_path: Path) -> None:
     assert episode.episode_date == date(2023, 11, 14)
     parsed = _parse(write_feed(tmp_path, Channel(base_url=BASE)))
     assert parsed.entries[0].enclosures[0].href == BASE + "raw%20take.mp3"
+
+
+def test_channel_artwork_is_the_shows_own(folder: Path) -> None:
+    """No cover.png: the show's cover is drawn (never an episode's); a URL wins."""
+    (folder / "cover.png").unlink()
+    (folder / "2024-05-13.cover.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    parsed = _parse(write_feed(folder, Channel(title="Film Notes", base_url=BASE)))
+    assert parsed.feed.image.href == BASE + SHOW_COVER
+    with Image.open(folder / SHOW_COVER) as image:
+        assert image.size == (1400, 1400)
+    drawn = (folder / SHOW_COVER).read_bytes()
+    write_feed(folder, Channel(title="Film Notes", base_url=BASE))
+    assert (folder / SHOW_COVER).read_bytes() == drawn
+    art = "https://cdn.example.com/show.jpg"
+    parsed = _parse(write_feed(folder, Channel(base_url=BASE, cover_url=art)))
+    assert parsed.feed.image.href == art
+
+
+def test_same_date_episodes_are_numbered_and_ordered(tmp_path: Path) -> None:
+    """Tracks become itunes:episode (TPOS itunes:season); episodes of one date get
+    distinct titles and pubDates in number order, with no clock read."""
+    out = tmp_path / "site"
+    for track in (2, 1, 10):
+        make_mp3(
+            out / f"ep{track}.mp3", 1.0, title="La La Land and Arrival",
+            day="2026-11-21", track=track, season=3, frequency=300 + track,
+        )  # fmt: skip
+    make_mp3(out / "other.mp3", 1.0, title="Moonlight", day="2026-11-21")
+    feed = write_feed(out, Channel(base_url=BASE))
+    parsed = _parse(feed)
+    assert [e.enclosures[0].href.removeprefix(BASE) for e in parsed.entries] == [
+        "ep10.mp3", "ep2.mp3", "ep1.mp3", "other.mp3",
+    ]  # fmt: skip
+    titles = [e.title for e in parsed.entries]
+    assert len(set(titles)) == 4
+    assert titles[:3] == [f"La La Land and Arrival (episode {n})" for n in (10, 2, 1)]
+    assert [e.published for e in parsed.entries] == [
+        f"Sat, 21 Nov 2026 00:0{m}:00 GMT" for m in (3, 2, 1, 0)
+    ]
+    assert parsed.feed.updated == parsed.entries[0].published
+    items = list(_xml(feed).getroot().iter("item"))
+    numbers = [item.findtext(f"{{{NS_ITUNES}}}episode") for item in items]
+    assert numbers == ["10", "2", "1", None]
+    seasons = [item.findtext(f"{{{NS_ITUNES}}}season") for item in items]
+    assert seasons == ["3", "3", "3", None]
+    assert write_feed(out, Channel(base_url=BASE)).read_bytes() == feed.read_bytes()
+
+
+def test_control_characters_never_break_the_feed(tmp_path: Path) -> None:
+    """Control characters in the show, author or a title are dropped from the XML."""
+    make_mp3(tmp_path / "a.mp3", 1.0, title="Bad\x01 title\x0b", artist="A\x1bB")
+    channel = Channel(title="Show\x00 name\x07", author="Ada\x08", base_url=BASE)
+    parsed = _parse(write_feed(tmp_path, channel))
+    assert parsed.feed.title == "Show name"
+    assert parsed.entries[0].title == "Bad title"
+    assert parsed.feed.author_detail.name == "Ada"

@@ -575,3 +575,69 @@ def test_a_huge_collection_is_cut_to_the_review_cap(
         f"{path}: 9 reviews; only the first 3 are read (at most 3 in all)",
         f"more than 3 reviews; 1 more source(s) from {extra} on not read",
     ]
+
+
+# --- hostile front matter, stdin and URLs (issue 19) -------------------------------
+
+
+def test_front_matter_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    levels = ['a0: &a0 ["lol","lol","lol"]'] + [
+        f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)
+    ]
+    path = write(tmp_path / "bomb.md", "---\n" + "\n".join(levels) + f"\n---\n{BODY}")
+    with pytest.raises(InputError, match=r"bomb.md:6: .* more than 10,000 values"):
+        read_review(path)
+
+
+def test_a_few_front_matter_aliases_are_fine(tmp_path: Path) -> None:
+    text = f"---\ncritic: &c Ana Ruiz\nauthor: *c\ntitle: Fine\n---\n{BODY}"
+    assert read_review(write(tmp_path / "ok.md", text)).critic == "Ana Ruiz"
+
+
+@pytest.mark.parametrize("depth", [21, 20_000])
+def test_deep_front_matter_is_an_input_error(tmp_path: Path, depth: int) -> None:
+    text = f"---\ntitle: {'[' * depth}{']' * depth}\n---\n{BODY}"
+    with pytest.raises(InputError, match="nested deeper than 20 levels"):
+        read_review(write(tmp_path / "deep.md", text))
+
+
+@pytest.mark.parametrize(
+    "value", ["2024-13-45", "2024-02-30", "!!timestamp 2024-99-01"]
+)
+def test_impossible_front_matter_date_is_an_input_error(
+    tmp_path: Path, value: str
+) -> None:
+    path = write(tmp_path / "date.md", f"---\ndate: {value}\n---\n{BODY}")
+    with pytest.raises(InputError, match="date.md:2: malformed front matter"):
+        read_review(path)
+
+
+def test_closed_stdin_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(InputError, match="standard input is closed"):
+        ingest(["-"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http:/x",
+        "https:/example.com/review",
+        "http://",
+        "http:///path",
+        "https://exa mple.com/",
+        "http://example.com:port/",
+        "http://" + "a" * 3000 + ".com/",
+    ],
+)
+def test_malformed_url_is_an_input_error_not_a_network_one(url: str) -> None:
+    with pytest.raises(InputError, match="malformed URL|URL longer than") as info:
+        ingest([url])
+    assert info.value.exit_code == 3
+
+
+def test_url_handed_over_as_a_path_is_unfolded_not_refused() -> None:
+    from digest.ingest.targets import find_targets
+
+    (target,) = find_targets([Path("https://example.com/review")])
+    assert target.url == "https://example.com/review"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ExitCode, OutputError
-from digest.publish.feed import read_episodes
+from digest.publish.published import read_episodes
 from digest.store.lock import holder_pid, lock_path, output_lock
 
 from .conftest import EXAMPLES, REPO

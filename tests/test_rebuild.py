@@ -40,7 +40,7 @@ class CountingPublish:
         settings.output.write_bytes(b"ID3 fake mp3 " + digest)
         return Episode(
             path=settings.output,
-            title=settings.episode_title,
+            title=settings.title or settings.show,
             show=settings.show,
             episode_date=settings.episode_date,
             seconds=mix.seconds,
@@ -241,7 +241,7 @@ def test_rebuilds_are_byte_identical(tmp_path: Path) -> None:
     built = _hashes(out)
     assert set(built) == {
         "ep.mp3", "ep.vtt", "ep.srt", "ep.chapters.json", "ep.md", "ep.html",
-        "ep.cover.png", "feed.xml",
+        "ep.cover.png", "feed.xml", "show-cover.png",
     }  # fmt: skip
     # unchanged: nothing is rebuilt
     again = _digest(*args, cwd=tmp_path)

@@ -13,12 +13,16 @@ from digest.config import Pauses, Settings, Templates, VoiceProfile
 from digest.models import Line, LineKind, Review, ReviewFacts, Summary, speech_text
 from digest.options import script_options
 from digest.script import (
+    CLAUSE_PAUSE_MS,
     HOST,
+    MAX_LINE_CHARS,
+    MAX_LINE_WORDS,
     NARRATOR,
     count_words,
     estimate_timeline,
     expected_seconds,
     script_voices,
+    split_for_speech,
     spoken_certificate,
     spoken_rating,
     spoken_runtime,
@@ -291,7 +295,7 @@ def test_reviews_of_the_same_film_get_distinct_chapters() -> None:
         "La La Land (Ana Ruiz)",
         "La La Land (The Ledger)",
     ]
-    timeline = estimate_timeline(script, SETTINGS.voice, lead_in_ms=0)
+    timeline = estimate_timeline(script, OPTIONS.voice, lead_in_ms=0)
     assert sorted({t.segment_index for t in timeline.lines}) == list(range(7))
     # the announcement still names the film as written
     assert script.segments[2].lines[1].text == "Review two of five: La La Land."
@@ -582,7 +586,7 @@ def test_no_transitions_configured_means_no_transition_lines() -> None:
 
 def test_timeline_follows_words_per_minute_and_pauses() -> None:
     script = write_script(THREE, OPTIONS)
-    timeline = estimate_timeline(script, SETTINGS.voice, lead_in_ms=250, tail_ms=40)
+    timeline = estimate_timeline(script, OPTIONS.voice, lead_in_ms=250, tail_ms=40)
     assert [t.line for t in timeline.lines] == list(script.lines)
     assert timeline.lines[0].start_ms == 250
     for timed in timeline.lines:
@@ -696,3 +700,48 @@ def test_timeline_uses_the_derived_narrators_rate() -> None:
     for timed in timeline.lines:
         rate = {HOST: 170, NARRATOR: 150, "narrator.fr": 300}[timed.line.speaker]
         assert timed.speech_ms == round(1000 * expected_seconds(timed.line.text, rate))
+
+
+# --- over-long sentences (issue 19) ------------------------------------------------
+
+
+def test_a_short_sentence_is_one_line() -> None:
+    assert split_for_speech("A quiet film, and a kind one.") == [
+        "A quiet film, and a kind one."
+    ]
+
+
+@given(
+    st.lists(
+        st.sampled_from(["film", "slow,", "grey;", "city:", "x" * 700, "and", "a"]),
+        min_size=1,
+        max_size=600,
+    )
+)
+def test_split_keeps_every_word_in_order_within_the_limits(words: list[str]) -> None:
+    text = " ".join(words)
+    pieces = split_for_speech(text)
+    assert "".join("".join(p.split()) for p in pieces) == "".join(text.split())
+    for piece in pieces:
+        assert len(piece.split()) <= MAX_LINE_WORDS
+        assert len(piece) <= MAX_LINE_CHARS
+
+
+def test_split_prefers_clause_boundaries() -> None:
+    clause = " ".join(["word"] * 30) + ","
+    pieces = split_for_speech(" ".join([clause] * 5))
+    assert all(piece.endswith(",") for piece in pieces)
+    assert [len(p.split()) for p in pieces] == [60, 60, 30]
+
+
+def test_a_20000_word_sentence_is_read_in_lines_the_engine_can_say() -> None:
+    long = " ".join(["end"] * 20_000) + "."
+    script = write_script([summary("Long", long, "Short.")], OPTIONS)
+    lines = script.segments[1].lines
+    said = [line for line in lines if line.kind is LineKind.SENTENCE]
+    assert len(said) == 20_000 // MAX_LINE_WORDS + 1
+    assert all(len(line.text.split()) <= MAX_LINE_WORDS for line in said)
+    # pieces of one sentence are joined by a short pause, sentences by their own
+    assert {line.pause_after_ms for line in said[:-2]} == {CLAUSE_PAUSE_MS}
+    assert said[-2].pause_after_ms == NARRATOR_PAUSES.sentence_ms
+    assert " ".join(line.text for line in said[:-1]).split() == long.split()

@@ -6,6 +6,8 @@ regenerate with ``GOLDEN_UPDATE=1 .venv/bin/python -m pytest tests/test_sidecars
 and review the diff.
 """
 
+import html
+import itertools
 import json
 import os
 import re
@@ -22,8 +24,16 @@ from digest.publish.notes import md_escape
 from digest.publish.paths import Sidecars
 from digest.publish.sidecars import write_sidecars
 from digest.publish.text import safe_url
-from digest.publish.transcripts import render_vtt, transcript_cues
+from digest.publish.transcripts import (
+    MAX_CAPTION_MS,
+    MAX_ROWS,
+    ROW_CHARS,
+    caption_cues,
+    render_vtt,
+    transcript_cues,
+)
 from digest.store.files import write_atomic
+from digest.timefmt import timestamp
 from tests.golden import CASES, Case, load_case
 
 UPDATE = os.environ.get("GOLDEN_UPDATE") == "1"
@@ -111,27 +121,69 @@ def _ms(h: str, m: str, s: str, ms: str) -> int:
     return ((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + int(ms)
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_vtt_structure(name: str, tmp_path: Path) -> None:
-    """Valid WebVTT: numbered cues, well-formed timings in order, one voice span."""
-    case, files = _case(name, tmp_path)
-    blocks = _vtt_blocks(files.vtt.read_text(encoding="utf-8"))
-    assert len(blocks) == len(case.episode.cues)
-    previous_start = -1
-    for number, (block, cue) in enumerate(
-        zip(blocks, case.episode.cues, strict=True), start=1
-    ):
-        assert len(block) == 3, block
-        ident, timing, text = block
+def vtt_captions(text: str) -> list[tuple[int, int, list[str]]]:
+    """(start ms, end ms, rows shown) of each caption, checking the block shape."""
+    captions = []
+    for number, block in enumerate(_vtt_blocks(text), start=1):
+        ident, timing, *rows = block
         assert ident == str(number)
+        assert 1 <= len(rows) <= MAX_ROWS, block
         match = _VTT_TIMING.match(timing)
         assert match, timing
-        start, end = _ms(*match.groups()[:4]), _ms(*match.groups()[4:])
-        assert (start, end) == (cue.start_ms, cue.end_ms)
-        assert previous_start <= start < end
-        previous_start = start
-        assert "-->" not in text
-        assert re.fullmatch(r"<v [^<>&]*(&(amp|lt|gt);[^<>&]*)*>[^<>]*</v>", text), text
+        body = "\n".join(rows)
+        assert "-->" not in body
+        voice = r"<v [^<>&]*(&(amp|lt|gt);[^<>&]*)*>"
+        assert re.fullmatch(rf"{voice}[^<>]*</v>", body), body
+        shown = re.sub(r"^<v [^>]*>|</v>$", "", body).split("\n")
+        shown = [html.unescape(row) for row in shown]
+        captions.append((_ms(*match.groups()[:4]), _ms(*match.groups()[4:]), shown))
+    return captions
+
+
+def check_caption_limits(captions: list[tuple[int, int, list[str]]]) -> None:
+    """Every caption: two rows of 42 characters at most, 7 s at most, in order."""
+    previous = -1
+    for start, end, rows in captions:
+        assert previous <= start < end <= start + MAX_CAPTION_MS, (start, end, rows)
+        assert all(0 < len(row) <= ROW_CHARS for row in rows), rows
+        previous = start
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_vtt_structure(name: str, tmp_path: Path) -> None:
+    """Valid WebVTT: numbered captions in order within their cue's time, one voice
+    span each, the cues' words all shown, caption-sized."""
+    case, files = _case(name, tmp_path)
+    captions = vtt_captions(files.vtt.read_text(encoding="utf-8"))
+    check_caption_limits(captions)
+    shown = transcript_cues(case.episode.cues, case.summaries)
+    for cue in shown:
+        inside = [c for c in captions if cue.start_ms <= c[0] < cue.end_ms]
+        assert all(c[1] <= cue.end_ms for c in inside)
+        assert " ".join(" ".join(rows) for _, _, rows in inside) == cue.text
+
+
+def test_captions_cut_where_phrases_end() -> None:
+    """A long line is cut after a sentence or clause, not mid-phrase; its time
+    is shared by characters, and a slow line's captions still stop at 7 s."""
+    text = (
+        "Short opening sentence here. Then a much longer second sentence, which "
+        "runs well past what any single caption could hold on two rows."
+    )
+    captions = caption_cues([Cue("narrator", text, 1000, 9000)])
+    assert captions[0].rows[-1].endswith("here.")
+    assert " ".join(" ".join(c.rows) for c in captions) == text
+    assert captions[0].start_ms == 1000
+    assert captions[-1].end_ms == 9000
+    for before, after in itertools.pairwise(captions):
+        assert before.end_ms == after.start_ms
+    slow = caption_cues([Cue("host", "Welcome to the show.", 0, 60_000)])
+    assert all(c.end_ms - c.start_ms <= MAX_CAPTION_MS for c in slow)
+    url = "https://example.com/" + "x" * 120
+    (*_, last) = wide = caption_cues([Cue("host", f"See {url} now.", 0, 9000)])
+    assert all(len(row) <= ROW_CHARS for c in wide for row in c.rows)
+    assert "".join(row for c in wide for row in c.rows).endswith("now.")
+    assert last.end_ms == 9000
 
 
 def test_vtt_speakers_and_original_text(tmp_path: Path) -> None:
@@ -139,16 +191,17 @@ def test_vtt_speakers_and_original_text(tmp_path: Path) -> None:
     case, files = _case("examples", tmp_path)
     vtt = files.vtt.read_text(encoding="utf-8")
     srt = files.srt.read_text(encoding="utf-8")
+    words = " ".join(" ".join(rows) for _, _, rows in vtt_captions(vtt))
     original = case.summaries[2].sentences[0]  # "filmmaker/editor", spoken "and"
     spoken = next(c.text for c in case.episode.cues if "Joon Park" in c.text)
     assert spoken != original
-    assert f"<v Narrator>{original}</v>" in vtt
-    assert f"Narrator: {original}\n" in srt
-    assert spoken not in vtt
-    assert "<v Host>Review one of four: Circuit Breakers.</v>" in vtt
+    assert original in words
+    assert f"Narrator: {original.split()[0]} " in srt
+    assert spoken not in words
+    assert "<v Host>Review one of four:\nCircuit Breakers.</v>" in vtt
     dash = case.summaries[2].sentences[1]
     assert "—" in dash
-    assert dash in vtt
+    assert dash in words
 
 
 def test_transcript_cues_fall_back_to_spoken_text() -> None:
@@ -162,14 +215,22 @@ def test_srt_structure(tmp_path: Path) -> None:
     case, files = _case("examples", tmp_path)
     text = files.srt.read_text(encoding="utf-8")
     blocks = text.rstrip("\n").split("\n\n")
-    assert len(blocks) == len(case.episode.cues)
-    for number, block in enumerate(blocks, start=1):
-        ident, timing, line = block.split("\n")
+    vtt = vtt_captions(files.vtt.read_text(encoding="utf-8"))
+    assert len(blocks) == len(vtt)
+    opened = 0
+    for number, (block, caption) in enumerate(zip(blocks, vtt, strict=True), 1):
+        ident, timing, *rows = block.split("\n")
         assert ident == str(number)
-        assert re.fullmatch(
-            r"\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}", timing
+        assert (
+            timing == f"{timestamp(caption[0], ',')} --> {timestamp(caption[1], ',')}"
         )
-        assert re.match(r"(Host|Narrator): \S", line)
+        assert 1 <= len(rows) <= MAX_ROWS
+        assert all(len(row) <= ROW_CHARS for row in rows), rows
+        if re.match(r"(Host|Narrator): \S", rows[0]):
+            opened += 1
+            rows[0] = rows[0].partition(": ")[2]
+        assert rows == caption[2]
+    assert opened == len(case.episode.cues)
 
 
 def test_empty_transcript_is_still_valid(tmp_path: Path) -> None:
@@ -292,8 +353,10 @@ def test_html_escapes_everything(tmp_path: Path) -> None:
     text = "".join(parsed.text)
     assert "<script>alert('x')</script> & Co" in text
     assert "&amp; stays literal" in text
-    source = next(a for t, a in parsed.tags if t == "a" and "in/" in (a["href"] or ""))
-    assert source["href"] == "../in/weird%20%5Bname%5D%20%281%29.md"
+    # A review read from a file is named, never linked (no ../ path leaves the
+    # published folder).
+    assert not any(h.startswith("..") or "in/" in h for h in hrefs)
+    assert "Source: weird [name] (1).md" in text
     audio = next(a for t, a in parsed.tags if t == "audio")
     assert audio["src"] == "my%20episode.mp3"
     assert case.episode.path.with_suffix(".html") == files.html
@@ -330,7 +393,9 @@ def test_markdown_notes_content(tmp_path: Path) -> None:
     assert "May 6, 2024 · 1:53" in md
     assert "- 0:09 Circuit Breakers" in md
     assert "Starts at 0:36" in md
-    assert 'href="../examples/orbit-of-ash.txt"' in rendered
+    assert "../" not in md
+    assert "Source: orbit-of-ash.txt\n" in md
+    assert md.split("\n")[2].startswith("This episode reads summaries of 4 reviews: ")
     assert 'href="https://reviews.example.com/circuit-breakers"' in rendered
     for summary in case.summaries:
         for sentence in summary.sentences:

@@ -269,3 +269,69 @@ def test_no_network_without_a_url(
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
     assert len(ingest([INPUTS])) == 15
+
+
+# --- redirects to another host (issue 19) -------------------------------------------
+
+
+class _Elsewhere(_Handler):
+    """Adds /elsewhere: a redirect to the same server under another host name."""
+
+    def _route(self) -> None:
+        if self.path == "/elsewhere":
+            self.seen.append(self.path)
+            port = self.server.server_address[1]
+            self.send_response(301)
+            self.send_header("Location", f"http://localhost:{port}/text")
+            self.end_headers()
+            return
+        super()._route()
+
+
+@pytest.fixture
+def two_names() -> Iterator[tuple[str, list[str]]]:
+    """A loopback server reachable as 127.0.0.1 and as localhost."""
+    seen: list[str] = []
+    handler = type("Handler", (_Elsewhere,), {"seen": seen})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_redirect_to_another_host_is_refused_by_default(
+    two_names: tuple[str, list[str]],
+) -> None:
+    base, seen = two_names
+    with pytest.raises(NetworkError) as info:
+        ingest([f"{base}/elsewhere"], FAST)
+    assert str(info.value).startswith(f"{base}/elsewhere: redirected to another host")
+    assert "--follow-redirects" in str(info.value)
+    assert seen == ["/elsewhere"]  # the other host was never asked
+
+
+def test_redirect_to_another_host_is_followed_when_allowed_and_logged(
+    two_names: tuple[str, list[str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, seen = two_names
+    port = base.rsplit(":", 1)[1]
+    options = IngestOptions(timeout_s=2, follow_redirects=True)
+    with caplog.at_level("INFO", logger="digest"):
+        (review,) = ingest([f"{base}/elsewhere"], options)
+    assert review.title == "Fog Line"
+    assert review.url == f"http://localhost:{port}/text"
+    assert f"redirected (301) to http://localhost:{port}/text" in caplog.text
+
+
+def test_same_host_redirect_says_where_it_went(
+    server: tuple[str, list[str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, _ = server
+    with caplog.at_level("INFO", logger="digest"):
+        ingest([f"{base}/redirect"])
+    assert f"{base}/redirect: redirected (302) to {base}/page" in caplog.text

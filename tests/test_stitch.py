@@ -16,6 +16,8 @@ from digest.models import Clip, Line, LineKind, Mix, Review, Script, Segment, Su
 from digest.options import script_options
 from digest.script import write_script
 from digest.stitch import (
+    END_FADE_MS,
+    END_KEEP_MS,
     FADE_MS,
     KEEP_MS,
     LEAD_IN_MS,
@@ -139,7 +141,7 @@ def make_clips(
     return render_clips(
         script.lines,
         synth,
-        settings.voice,
+        script_options(settings).voice,
         workdir,
     )
 
@@ -208,10 +210,14 @@ def test_clips_sit_in_order_between_exact_silences(rendered: Rendered) -> None:
     assert found[0][0] == lead
     assert not any(mix[:lead])
     edge = FADE_MS * rate // 1000 + 2  # leave the faded ends out
-    for clip, (start, end) in zip(rendered.clips, found, strict=True):
+    last = END_FADE_MS * rate // 1000 + 2  # the episode's last word fades longer
+    for index, (clip, (start, end)) in enumerate(
+        zip(rendered.clips, found, strict=True)
+    ):
         assert abs((end - start) - clip.frames) <= SLACK, clip.line.text
         source = samples(clip.path)
-        middle = clip.frames - edge - SLACK
+        faded = last if index == len(found) - 1 else edge
+        middle = clip.frames - faded - SLACK
         assert mix[start + edge : start + middle] == source[edge:middle]
         gap = silence_frames(clip.line.pause_after_ms, rate)
         assert not any(mix[end : end + gap]), f"pause after {clip.line.text!r}"
@@ -447,12 +453,13 @@ def test_engine_silence_around_a_clip_is_trimmed_to_a_few_ms(tmp_path: Path) -> 
     tone = padded_wav(tmp_path / "padded.wav", 0.3, 1.0, 0.4)
     clip = Clip(line, tmp_path / "padded.wav", int(1.7 * 22050), 22050)
     mix = stitch([clip], [Segment("Intro", (line,))], tmp_path / "mix.wav")
-    keep = silence_frames(KEEP_MS, 22050)
-    speech = tone + 2 * keep - 1  # the tone's first sample is a zero crossing
+    # The episode's last word keeps END_KEEP_MS of its decay (then fades out).
+    keep = silence_frames(KEEP_MS, 22050) + silence_frames(END_KEEP_MS, 22050)
+    speech = tone + keep - 1  # the tone's first sample is a zero crossing
     assert abs(mix.frames - (silence_frames(LEAD_IN_MS, 22050) + speech + 11025)) <= 1
     (cue,) = mix.cues
     assert cue.start_ms == LEAD_IN_MS
-    assert abs(cue.end_ms - cue.start_ms - 1000 - 2 * KEEP_MS) <= 1
+    assert abs(cue.end_ms - cue.start_ms - 1000 - KEEP_MS - END_KEEP_MS) <= 1
     data = samples(mix.wav)
     first = next(i for i, v in enumerate(data) if abs(v) > 104)
     # the voice starts within a few milliseconds of its cue

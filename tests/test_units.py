@@ -1,4 +1,4 @@
-"""Units: levelling in numpy, MP3 joining, the unit cache (real ffmpeg throughout)."""
+"""Units: levelling in numpy, dynamics, MP3 joining, the unit cache (real ffmpeg)."""
 
 import math
 import os
@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digest.config import Settings
+from digest.config import Settings, build_settings
+from digest.encode.dynamics import near_peak_share, peak_histogram
 from digest.encode.episode import LIMIT_DB, encode_mix
 from digest.encode.level import level, loudness
 from digest.encode.mp3 import _crc16, crc_combine, read_stream
@@ -83,6 +84,54 @@ def test_level_reaches_the_goal_under_the_ceiling(tmp_path: Path, ffmpeg: Path) 
     samples = np.frombuffer(done.pcm, dtype="<i2").astype(float) / 32768
     assert 20 * math.log10(np.abs(samples).max()) <= LIMIT_DB + 0.01
     assert peak <= LIMIT_DB + 1.0  # true peak, 4x oversampled by ffmpeg
+
+
+def speechlike_syllables(seconds: float, seed: int) -> np.ndarray:
+    """Bursts of 80-250 ms at levels 12 dB apart with sharp peaks: syllables."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros(int(seconds * RATE))
+    at = int(EDGE_S * RATE)
+    while at < len(x) - int(EDGE_S * RATE) - RATE // 4:
+        n = int(rng.uniform(0.08, 0.25) * RATE)
+        burst = rng.standard_normal(n) * 10 ** (rng.uniform(-32, -20) / 20)
+        burst *= np.hanning(n)
+        burst[rng.integers(0, n, 3)] *= 4
+        x[at : at + n] = burst
+        at += n + int(rng.uniform(0.02, 0.12) * RATE)
+    return np.clip(x, -1, 32767 / 32768)
+
+
+def share_of(pcm: bytes) -> float:
+    return near_peak_share([peak_histogram(np.frombuffer(pcm, "<i2"), RATE)])
+
+
+def test_compressor_keeps_frames_off_the_ceiling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pcm = pcm16(speechlike_syllables(30, seed=5))
+    gentle = level(pcm, RATE, -18.5)
+    monkeypatch.setattr("digest.encode.dynamics.RATIO", 1.0)  # no compression
+    hard = level(pcm, RATE, -18.5)
+    assert gentle.loudness == pytest.approx(-18.5, abs=0.1)
+    assert hard.loudness == pytest.approx(-18.5, abs=0.1)
+    assert share_of(gentle.pcm) < share_of(hard.pcm)
+    assert near_peak_share([gentle.histogram]) == share_of(gentle.pcm)
+
+
+def test_near_peak_share_adds_up_over_units() -> None:
+    # Whole 10 ms frames (220 samples) per unit, so the frames are the same ones.
+    seconds = (4.4, 8.8, 13.2)
+    parts = [pcm16(speechlike_syllables(s, seed=i)) for i, s in enumerate(seconds)]
+    units = [level(p, RATE, -18.5 + i) for i, p in enumerate(parts)]
+    whole = share_of(b"".join(u.pcm for u in units))
+    assert near_peak_share(u.histogram for u in units) == pytest.approx(whole, abs=1e-9)
+    assert near_peak_share([]) == 0.0
+    assert near_peak_share([()]) == 0.0
+
+
+def test_level_is_deterministic() -> None:
+    pcm = pcm16(speechlike_syllables(10, seed=9))
+    assert level(pcm, RATE, -18.5) == level(pcm, RATE, -18.5)
 
 
 def test_silence_is_left_alone() -> None:
@@ -165,6 +214,7 @@ def test_unit_cache_hits_and_remakes_damaged_entries(
     assert first.encoded_units == 3
     again = encode_mix(mix, tmp_path / "b.mp3", spec, cache=cache)
     assert again.encoded_units == 0
+    assert again.near_peak == first.near_peak > 0  # kept in the unit records
     assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()
     entry = sorted((tmp_path / "units").glob("*/*.mp3"))[1]
     entry.write_bytes(entry.read_bytes()[:-100])  # a truncated entry
@@ -176,6 +226,19 @@ def test_unit_cache_hits_and_remakes_damaged_entries(
         mix, tmp_path / "d.mp3", encoding(Settings(), ffmpeg, "x"), cache=cache
     )
     assert other.encoded_units == 3
+
+
+def test_loudness_target_is_chosen_by_settings(tmp_path: Path, ffmpeg: Path) -> None:
+    mix = three_chapter_mix(tmp_path, (6.0, 5.0))
+    for target in (-19.0, -16.0):
+        settings = build_settings({"loudness_lufs": target}, env={})
+        out = tmp_path / f"{-target:.0f}.mp3"
+        encoded = encode_mix(mix, out, encoding(settings, ffmpeg, "test"))
+        theirs, peak = ffmpeg_meter(ffmpeg, out)
+        assert theirs == pytest.approx(target, abs=0.5)
+        assert encoded.loudness_lufs == pytest.approx(theirs, abs=0.5)
+        assert peak <= -1.0
+    assert Settings().loudness_lufs == -19.0  # mono: the default
 
 
 @pytest.mark.skipif(

@@ -3,7 +3,8 @@
 In: the stitched :class:`~digest.models.Mix` and its units (:mod:`.units`,
 levelled and encoded while the mix was written, or now). Out: the joined MP3
 in a file the caller chose (a temporary one beside the episode) and
-:class:`Encoded`: where each chapter and cue landed, the loudness and peak.
+:class:`Encoded`: where each chapter and cue landed, the loudness, the peak and
+the share of active frames near the peak.
 Also a lone WAV encoded the same way (``digest say -o x.mp3``).
 """
 
@@ -14,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest.encode.level import integrated
+from digest.encode.dynamics import near_peak_share
+from digest.encode.level import LIMIT_DB, integrated
 from digest.encode.mp3 import StreamInfo, join, joined_samples, unit_starts
 from digest.encode.units import (
     EncodedUnit,
@@ -27,11 +29,8 @@ from digest.errors import EncodeError, OutputError
 from digest.media.ffmpeg import disk_full
 from digest.media.wav import WavError, read_info
 from digest.models import Chapter, Cue, Mix
-from digest.store.files import place, temp_beside
+from digest.store.files import place, temp_beside, work_folder
 
-# The limiter's ceiling sits below the -1 dBTP target because MP3 encoding adds
-# overshoot that a sample-peak limiter cannot see (STACK_NOTES §6).
-LIMIT_DB = -2.0
 # MP3 encoding measured 0.3-0.7 LU quieter than its input on espeak speech: units
 # are levelled this much above the target, and the reading is reported less it.
 MP3_LOSS_LU = 0.5
@@ -109,6 +108,7 @@ class Encoded:
     loudness_lufs: float
     true_peak_dbtp: float
     encoded_units: int
+    near_peak: float = 0.0  # share of active 10 ms frames within 1 dB of the peak
 
 
 def encode_mix(
@@ -126,10 +126,10 @@ def encode_mix(
     ``ready`` gives the units already made (by a :class:`UnitEncoder` that ran
     while the mix was written) and how many of them were encoded, not cached.
     """
-    with tempfile.TemporaryDirectory(prefix="digest-units-") as tmp:
+    with work_folder("digest-units-") as tmp:
         try:
             if ready is None:
-                units, made = encode_units(mix, spec, Path(tmp), cache=cache, jobs=jobs)
+                units, made = encode_units(mix, spec, tmp, cache=cache, jobs=jobs)
             else:
                 units, made = tuple(ready[0]), ready[1]
         except EncodeError as exc:
@@ -150,6 +150,7 @@ def encode_mix(
         loudness_lufs=integrated(blocks) - MP3_LOSS_LU,
         true_peak_dbtp=max(u.true_peak_db for u in units),
         encoded_units=made,
+        near_peak=near_peak_share(u.histogram for u in units),
     )
 
 

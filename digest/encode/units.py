@@ -12,7 +12,8 @@ ffmpeg processes at once, a few units per process.
 Each unit is levelled to the loudness goal by :func:`digest.encode.level.level` (gain
 and limiter, in numpy) and encoded by ffmpeg as 16-bit PCM → ``libmp3lame``
 CBR with an Info frame. Entries of the unit cache are ``KEY[:2]/KEY.mp3`` plus
-a ``KEY.json`` record (size, sha256, gain, loudness blocks, peak) written
+a ``KEY.json`` record (size, sha256, gain, loudness blocks, peak, the
+histogram of frame peaks) written
 after the MP3; both are checked on every read and a bad entry is made again.
 """
 
@@ -20,10 +21,10 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest.encode.level import LIMITER_ID, level
+from digest.encode.level import LIMITER_ID, Levelled, level
 from digest.encode.mp3 import StreamInfo, read_stream
 from digest.errors import EncodeError
 from digest.media.ffmpeg import run_ffmpeg
@@ -80,6 +81,7 @@ class EncodedUnit:
     gain_db: float
     blocks: tuple[float, ...]  # K-weighted block powers of the levelled PCM
     true_peak_db: float  # estimated, of the levelled PCM
+    histogram: tuple[int, ...] = ()  # active frames by peak (dynamics.py)
     from_cache: bool = False
 
 
@@ -109,6 +111,7 @@ class UnitCache:
                 float(meta["gain_db"]),
                 tuple(float(b) for b in meta["blocks"]),
                 float(meta["true_peak_db"]),
+                tuple(int(c) for c in meta["histogram"]),
                 from_cache=True,
             )
         except (ValueError, KeyError, TypeError, EncodeError):
@@ -129,11 +132,12 @@ class UnitCache:
             gain_db=unit.gain_db,
             blocks=list(unit.blocks),
             true_peak_db=unit.true_peak_db,
+            histogram=list(unit.histogram),
         )
         if not kept:
             return unit
         mp3, _record = self.entries.paths(key)
-        return EncodedUnit(mp3, unit.info, unit.gain_db, unit.blocks, unit.true_peak_db)
+        return replace(unit, path=mp3)
 
 
 def cuts_of(mix: Mix) -> tuple[int, ...]:
@@ -281,10 +285,7 @@ class UnitEncoder:
     def _encode(self, taken: Sequence[UnitSpan]) -> dict[int, EncodedUnit]:
         """Find or make the units of one group (runs in an encoder thread)."""
         spec, out = self.spec, {}
-        measured: list[
-            tuple[UnitSpan, str, Path, tuple[float, tuple[float, ...], float]]
-        ]
-        measured = []
+        measured: list[tuple[UnitSpan, str, Path, Levelled]] = []
         pairs: list[tuple[Path, Path]] = []
         for span in taken:
             pcm = read_span(span)
@@ -299,18 +300,17 @@ class UnitEncoder:
             wav = self.work / f"unit-{span.index:05d}.wav"
             mp3 = self.work / f"unit-{span.index:05d}.mp3"
             write_pcm(wav, done.pcm, span.rate)
-            measured.append(
-                (span, key, mp3, (done.gain_db, done.blocks, done.true_peak_db))
-            )
+            # Only what the unit record keeps: the PCM is written and let go.
+            measured.append((span, key, mp3, replace(done, pcm=b"")))
             pairs.append((wav, mp3))
         if pairs:
             run_ffmpeg(encode_args(spec, pairs), "encode the episode")
-        for (wav, _mp3), (span, key, mp3, (gain, blocks, peak)) in zip(
-            pairs, measured, strict=True
-        ):
+        for (wav, _mp3), (span, key, mp3, done) in zip(pairs, measured, strict=True):
             wav.unlink(missing_ok=True)
             info, _frame = read_stream(mp3)
-            unit = EncodedUnit(mp3, info, gain, blocks, peak)
+            unit = EncodedUnit(
+                mp3, info, done.gain_db, done.blocks, done.true_peak_db, done.histogram
+            )
             out[span.index] = self.cache.store(key, unit) if self.cache else unit
         with self._busy:
             self._encoded += len(pairs)

@@ -3,19 +3,26 @@
 In: an ``http://`` or ``https://`` URL, a timeout and a size cap. Out: the body, its
 content type and charset, and the final URL after redirects. The only network use
 in ingest: nothing is fetched unless the user passed a URL, links inside pages or
-feeds are never followed, and redirects may only lead to http(s). Failures raise
+feeds are never followed, and redirects may only lead to http(s) on the same host
+(another host only with ``follow_redirects``); where one led is logged. A URL
+that is not well formed raises :class:`InputError`; failures to fetch raise
 :class:`NetworkError` naming the URL. Writes nothing.
 """
 
+import logging
+import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from http.client import HTTPException, HTTPMessage
 from typing import IO
 
-from digest.errors import NetworkError
+from digest.errors import InputError, NetworkError
+
+log = logging.getLogger("digest")
 
 USER_AGENT = "digest/0.1 (review podcast builder)"
 _ACCEPT = (
@@ -23,6 +30,9 @@ _ACCEPT = (
     "application/xml;q=0.8, text/plain;q=0.8, */*;q=0.5"
 )
 _CHUNK = 64 * 1024
+# Longest URL accepted (what browsers and servers commonly allow).
+MAX_URL_CHARS = 2048
+_HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+")  # a name or IPv4, or IPv6 (no brackets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +46,13 @@ class Download:
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow at most five redirects, and only to http(s) URLs."""
+    """Follow at most five redirects, only to http(s), to other hosts if allowed."""
 
     max_redirections = 5
+
+    def __init__(self, other_hosts: bool) -> None:
+        super().__init__()
+        self.other_hosts = other_hosts
 
     def redirect_request(
         self,
@@ -50,7 +64,17 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         newurl: str,
     ) -> urllib.request.Request | None:
         if not newurl.lower().startswith(("http://", "https://")):
+            fp.close()  # the refused response's socket
             raise NetworkError(f"{req.full_url}: redirected to a non-HTTP URL {newurl}")
+        here = urllib.parse.urlsplit(req.full_url).hostname
+        there = urllib.parse.urlsplit(newurl).hostname
+        if here != there and not self.other_hosts:
+            fp.close()
+            raise NetworkError(
+                f"{req.full_url}: redirected to another host ({newurl}); "
+                "pass --follow-redirects to follow it"
+            )
+        log.info("%s: redirected (%d) to %s", req.full_url, code, newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -59,14 +83,35 @@ def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-def fetch(url: str, *, timeout_s: float, max_bytes: int) -> Download:
+def check_url(url: str) -> str:
+    """``url`` if it is a well-formed http(s) URL with a host; else InputError."""
+    if len(url) > MAX_URL_CHARS:
+        raise InputError(f"{url[:60]}…: URL longer than {MAX_URL_CHARS} characters")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError as exc:
+        raise InputError(f"{url}: malformed URL ({exc})") from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not is_url(url)
+        or not _HOST.fullmatch(parts.hostname or "")
+        or any(c.isspace() or ord(c) < 32 for c in url)
+    ):
+        raise InputError(f"{url}: malformed URL (expected http(s)://HOST/PATH)")
+    return url
+
+
+def fetch(
+    url: str, *, timeout_s: float, max_bytes: int, follow_redirects: bool = False
+) -> Download:
     """GET ``url``: each network wait ≤ ``timeout_s``, the whole ≤ 4 × ``timeout_s``."""
     if not is_url(url):
         raise NetworkError(f"{url}: only http:// and https:// URLs can be fetched")
     request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT}
+        check_url(url), headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT}
     )
-    opener = urllib.request.build_opener(_HttpOnlyRedirects())
+    opener = urllib.request.build_opener(_HttpOnlyRedirects(follow_redirects))
     deadline = time.monotonic() + 4 * timeout_s
     try:
         with opener.open(request, timeout=timeout_s) as response:

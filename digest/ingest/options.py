@@ -31,6 +31,8 @@ class IngestOptions:
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
     detect_language: bool = True
+    # Redirects to another host are refused unless this is set.
+    follow_redirects: bool = False
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.fields) - set(DEFAULT_FIELDS))
@@ -57,10 +59,15 @@ class IngestOptions:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         detect_language: bool = True,
+        follow_redirects: bool = False,
     ) -> "IngestOptions":
         """Options from CLI ``FIELD=KEY`` strings (see :func:`parse_field_specs`)."""
         return cls(
-            parse_field_specs(fields), timeout_s, max_download_bytes, detect_language
+            parse_field_specs(fields),
+            timeout_s,
+            max_download_bytes,
+            detect_language,
+            follow_redirects,
         )
 
 

@@ -157,6 +157,7 @@ def _read_target(
             target.url,
             timeout_s=options.timeout_s,
             max_bytes=options.max_download_bytes,
+            follow_redirects=options.follow_redirects,
         )
         kind = _sniff(download.data) or _kind_for_type(download.content_type)
         reviews = _parse(
@@ -174,6 +175,8 @@ def _read_target(
         ]
     if target.path is None:
         source = Path("<stdin>")
+        if stdin is None and sys.stdin is None:
+            raise InputError("<stdin>: standard input is closed; nothing to read")
         data = _read_stream(stdin or sys.stdin.buffer, source)
         kind = _sniff(data) or "text"
     else:

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from digest.errors import DigestError, InputError
-from digest.ingest.fetch import is_url
+from digest.ingest.fetch import check_url, is_url
 
 Kind = Literal["text", "page", "feed", "json", "jsonl", "csv", "tsv"]
 
@@ -38,7 +38,8 @@ SUFFIX_KINDS: Mapping[str, Kind] = MappingProxyType(
 REVIEW_SUFFIXES = tuple(SUFFIX_KINDS)
 STDIN = "-"
 
-# Typer hands URLs over as Paths, which fold "//" into "/".
+# A URL handed over as a Path has its "//" folded into "/"; in a string the
+# same text is a malformed URL.
 _FOLDED_URL = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
 
 
@@ -64,7 +65,7 @@ def find_targets(items: Iterable[Path | str]) -> list[Target]:
             found.append(Target())
             continue
         try:
-            found.extend(_expand(text, Path(item)))
+            found.extend(_expand(text, Path(item), folded=isinstance(item, Path)))
         except (OSError, ValueError) as exc:  # unreadable folder, NUL in a name
             reason = exc.strerror if isinstance(exc, OSError) else None
             raise InputError(
@@ -83,10 +84,14 @@ def find_targets(items: Iterable[Path | str]) -> list[Target]:
     return list(unique.values())
 
 
-def _expand(text: str, path: Path) -> list[Target]:
+def _expand(text: str, path: Path, folded: bool = False) -> list[Target]:
     """One command-line argument → the targets it names."""
-    if is_url(text) or (_FOLDED_URL.match(text) and not path.exists()):
-        return [Target(url=_FOLDED_URL.sub(r"\1://", text))]
+    if _FOLDED_URL.match(text) and not path.exists():
+        if not folded:
+            check_url(text)  # says what is wrong with it
+        return [Target(url=check_url(_FOLDED_URL.sub(r"\1://", text)))]
+    if is_url(text):
+        return [Target(url=check_url(text))]
     if path.is_dir():
         inside = sorted(
             p
@@ -111,6 +116,16 @@ def _expand(text: str, path: Path) -> list[Target]:
 def collect_paths(paths: Sequence[Path]) -> list[Path]:
     """Expand folders into their review files (resolved); keep the given order."""
     return [t.path for t in find_targets(paths) if t.path is not None]
+
+
+def local_files(paths: Sequence[Path | str]) -> list[Path]:
+    """The review files among ``paths`` (URLs and stdin left out; [] if odd)."""
+    try:
+        return collect_paths(
+            [Path(p) for p in paths if str(p) != STDIN and not is_url(str(p))]
+        )
+    except (DigestError, OSError):
+        return []
 
 
 def source_files(paths: Sequence[Path | str]) -> list[Path] | None:

@@ -29,6 +29,12 @@ log = logging.getLogger("digest")
 MAX_TITLE_CHARS = 120
 # Front matter longer than this is not front matter but a document of its own.
 MAX_FRONT_MATTER_LINES = 200
+# Deepest nesting of lists and mappings in front matter: past it PyYAML's
+# recursive composer would overflow the stack.
+MAX_FRONT_MATTER_DEPTH = 20
+# Values front matter may stand for once its aliases (*name) are expanded: each
+# alias repeats a whole subtree, so a few nested ones make billions (a bomb).
+MAX_FRONT_MATTER_VALUES = 10_000
 
 _FENCE = re.compile(r"^---[ \t]*$")
 _FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -69,6 +75,7 @@ def split_front_matter(text: str, source: Path | str) -> FrontMatter:
 
     block = "\n".join(lines[1:end])
     try:
+        _check_shape(block, source)
         values = yaml.safe_load(block)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -77,7 +84,8 @@ def split_front_matter(text: str, source: Path | str) -> FrontMatter:
         raise InputError(
             f"{source}:{line}: malformed front matter ({problem})"
         ) from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
+        # ValueError: a value YAML reads but Python cannot hold (date 2024-13-45).
         raise InputError(f"{source}:2: malformed front matter ({exc})") from exc
     if values is None:
         values = {}
@@ -88,6 +96,50 @@ def split_front_matter(text: str, source: Path | str) -> FrontMatter:
     return FrontMatter(
         {str(k): v for k, v in values.items()}, "\n".join(lines[end + 1 :]), end + 2
     )
+
+
+def _line(event: object) -> int:
+    """The file line an event of the front matter starts on (it opens on line 2)."""
+    mark = getattr(event, "start_mark", None)
+    return mark.line + 2 if mark is not None else 2
+
+
+def _check_shape(block: str, source: Path | str) -> None:
+    """Refuse front matter nested too deep or expanding too far, before loading.
+
+    Walks the parser's events (no node is built, no alias expanded) counting
+    the values each anchored node would stand for wherever an alias repeats it.
+    """
+    import yaml
+
+    sizes: dict[str, int] = {}  # anchor → the values its node expands to
+    open_: list[tuple[str | None, int]] = [(None, 0)]  # (anchor, size) per level
+    for event in yaml.parse(block, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_.append((event.anchor, 1))
+            if len(open_) - 1 > MAX_FRONT_MATTER_DEPTH:
+                raise InputError(
+                    f"{source}:{_line(event)}: front matter nested deeper than "
+                    f"{MAX_FRONT_MATTER_DEPTH} levels; refused"
+                )
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = open_.pop()
+        elif isinstance(event, yaml.NodeEvent):  # a scalar or an alias
+            anchor, size = event.anchor, 1
+            if isinstance(event, yaml.AliasEvent):
+                anchor, size = None, sizes.get(event.anchor or "", 1)
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = size
+        parent, total = open_[-1]
+        open_[-1] = (parent, total + size)
+        if total + size > MAX_FRONT_MATTER_VALUES:
+            raise InputError(
+                f"{source}:{_line(event)}: front matter expands to more than "
+                f"{MAX_FRONT_MATTER_VALUES:,} values (YAML aliases); refused"
+            )
 
 
 def front_matter_fields(fm: FrontMatter, source: Path | str) -> dict[str, object]:

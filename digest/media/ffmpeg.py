@@ -12,10 +12,13 @@ import subprocess
 from pathlib import Path
 
 from digest.errors import EncodeError, InputError, MissingDependencyError
+from digest.store.files import check_input_file
 
 # Long enough for a two-hour episode's units on a slow machine.
 ENCODE_TIMEOUT_S = 3600
 VERSION_TIMEOUT_S = 30
+# Largest music file accepted (an hour of CD-quality WAV is about 635 MB).
+MAX_MUSIC_BYTES = 1 << 30
 # What ffmpeg (through strerror) says when the output's disk or file size runs out.
 DISK_FULL = tuple(os.strerror(e) for e in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT))
 
@@ -64,9 +67,7 @@ def ffmpeg_version(path: Path) -> str:
 
 
 def _run_on_music(music: Path, args: list[str]) -> Finished:
-    if not music.is_file():
-        what = "is a folder" if music.is_dir() else "not found"
-        raise InputError(f"{music}: music file {what}")
+    check_input_file(music, "music file", MAX_MUSIC_BYTES)  # not /dev/zero
     proc = start_ffmpeg(args)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from digest.errors import InputError, MissingDependencyError, UsageError
 from digest.publish.text import clean_text
-from digest.store.files import Digest, write_atomic
+from digest.store.files import Digest, check_input_file, write_atomic
 
 log = logging.getLogger("digest")
 
@@ -126,7 +126,11 @@ def _draw_lines(
 
 
 def render_cover(show: str, title: str, size: int = MIN_SIZE) -> bytes:
-    """The cover as PNG bytes: show name on top, the title large, a wave below."""
+    """The cover as PNG bytes: show name on top, the title large, a wave below.
+
+    Without a title it is the show's cover: the show name large, in the colours
+    and wave its episodes have.
+    """
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise UsageError(
             f"cover size {size} px is outside Apple's {MIN_SIZE}-{MAX_SIZE} px range"
@@ -134,6 +138,8 @@ def render_cover(show: str, title: str, size: int = MIN_SIZE) -> bytes:
     # A stable hash (not hash(), which changes per process) picks the colours and
     # the wave, so each show keeps its look and the bytes never change.
     seed = Digest(clean_text(show).encode("utf-8")).digest()
+    if not title:  # the show's own cover: its name alone, large
+        show, title = "", show
     background = _PALETTE[seed[0] % len(_PALETTE)]
     image = Image.new("RGB", (size, size), background)
     draw = ImageDraw.Draw(image)
@@ -173,12 +179,28 @@ def make_cover(show: str, title: str, path: Path, size: int = MIN_SIZE) -> Path:
     return write_atomic(path, render_cover(show, title, size))
 
 
+# The show's artwork drawn for a folder that has none of its own.
+SHOW_COVER = "show-cover.png"
+
+
+def write_show_cover(folder: Path, show: str) -> Path:
+    """Draw the show's cover into ``folder/show-cover.png`` (unchanged: not
+    rewritten)."""
+    target = folder / SHOW_COVER
+    data = render_cover(show, "")
+    if not (target.is_file() and target.read_bytes() == data):
+        write_atomic(target, data)
+    return target
+
+
 # Apple Podcasts asks for square art between 1400 and 3000 pixels a side.
 COVER_MIN_PX = MIN_SIZE
 COVER_MAX_PX = MAX_SIZE
 # Larger images are refused before decoding: a few bytes can claim billions of
 # pixels, and decoding them would take the machine's memory.
 MAX_COVER_PIXELS = 8000 * 8000
+# Larger files are refused before reading (an 8000x8000 PNG is well under it).
+MAX_COVER_BYTES = 64 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,15 +261,19 @@ def cover_from_bytes(data: bytes, source: str) -> CoverArt:
 
 def read_cover(path: Path) -> CoverArt:
     """Read and validate ``--cover FILE``; problems are InputErrors naming it."""
+    check_input_file(path, "cover art", MAX_COVER_BYTES)  # not /dev/urandom
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: cover art not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: cover art is a folder, not an image") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read cover art ({exc.strerror})") from exc
     return cover_from_bytes(data, str(path))
+
+
+def episode_cover(user: Path | None, show: str, title: str) -> CoverArt:
+    """The user's cover art (``--cover``), checked, or one drawn for the episode."""
+    if user is not None:
+        return read_cover(user)
+    return cover_from_bytes(render_cover(show, title), "generated cover")
 
 
 def cover_path(mp3: Path, cover: CoverArt) -> Path:

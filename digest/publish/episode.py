@@ -28,6 +28,7 @@ from mutagen.id3 import (
     TIT2,
     TLEN,
     TPE1,
+    TPOS,
     TRCK,
     CTOCFlags,
     PictureType,
@@ -49,6 +50,7 @@ class EpisodeInfo:
     show: str
     episode_date: date
     track: int | None = None
+    season: int | None = None
 
 
 class Timed(Protocol):
@@ -147,6 +149,9 @@ def write_tags(
     tags.add(TLEN(encoding=3, text=str(round(timeline.seconds * 1000))))
     if info.track is not None:
         tags.add(TRCK(encoding=3, text=str(info.track)))
+    if info.season is not None:
+        # No ID3 frame is meant for seasons; podcast tools read the part of set.
+        tags.add(TPOS(encoding=3, text=str(info.season)))
     tags.add(COMM(encoding=3, lang="eng", desc="", text=describe(summaries)))
     if cover is not None:
         tags.add(
@@ -160,6 +165,41 @@ def write_tags(
         )
     add_chapters(tags, timeline.chapters)
     tags.save(str(path), v2_version=4, v1=0)
+    store_chapters_in_order(path)
+
+
+def _synchsafe(data: bytes) -> int:
+    return int.from_bytes(bytes(b & 0x7F for b in data)) if len(data) == 4 else 0
+
+
+def store_chapters_in_order(path: Path) -> None:
+    """Rewrite the tag at the start of ``path`` with its CHAP frames in time order.
+
+    mutagen stores frames shortest first, so a short "Intro" and "Outro" come
+    before the reviews, and readers that list CHAP frames as stored (ffprobe)
+    show them out of order. The frames only change places: the tag keeps its
+    size, so the rewrite happens in place.
+    """
+    with path.open("r+b") as fh:
+        header = fh.read(10)
+        if header[:4] != b"ID3\x04" or header[5] & 0xC0:  # unsynchronised, extended
+            return
+        body = fh.read(_synchsafe(header[6:10]))
+        frames, pos = [], 0
+        while pos + 10 <= len(body) and body[pos] != 0:  # a zero byte: padding
+            end = pos + 10 + _synchsafe(body[pos + 4 : pos + 8])
+            frames.append(body[pos:end])
+            pos = end
+        chapters = sorted(
+            (f for f in frames if f[:4] == b"CHAP"),
+            # After the element id: start and end times, big-endian ms.
+            key=lambda f: f[10:].partition(b"\0")[2][:8],
+        )
+        replaced = iter(chapters)
+        ordered = b"".join(next(replaced) if f[:4] == b"CHAP" else f for f in frames)
+        if ordered != body[:pos]:
+            fh.seek(10)
+            fh.write(ordered)
 
 
 def tag_episode(

@@ -1,12 +1,13 @@
 """The podcast feed: a folder of episode MP3s → ``feed.xml`` (RSS 2.0).
 
 In: every ``*.mp3`` in the folder, read back with mutagen (ID3 tags, CHAP frames,
-duration) together with its sidecars (see :mod:`digest.publish.sidecars`), and the
-channel's own details (:class:`Channel`). Out: ``feed.xml`` in the same folder,
-with the ``itunes``, ``podcast`` (Podcasting 2.0) and ``psc`` (Podlove Simple
-Chapters) namespaces: one ``<item>`` per episode with enclosure, duration, a
-stable GUID, transcripts and chapters. The XML is written with the standard
-library's ElementTree and renamed over the old feed only once it is complete.
+duration) together with its sidecars (:mod:`digest.publish.published`), and the
+channel's own details (:class:`Channel`, from the folder's show file). Out:
+``feed.xml`` in the same folder, with the ``itunes``, ``podcast`` (Podcasting 2.0)
+and ``psc`` (Podlove Simple Chapters) namespaces: one ``<item>`` per episode with
+enclosure, duration, a stable GUID, episode and season numbers, transcripts and
+chapters. The XML is written with the standard library's ElementTree and renamed
+over the old feed only once it is complete.
 
 Everything in the feed comes from the files, never from the clock, so the same
 folder always gives the same bytes.
@@ -15,22 +16,19 @@ folder always gives the same bytes.
 import logging
 import uuid
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 import defusedxml.ElementTree as SafeET
-from mutagen import MutagenError
-from mutagen.id3 import ID3
-from mutagen.mp3 import MP3
 
 from digest.errors import InputError
-from digest.models import Chapter
-from digest.publish.page import NOTES_ID
-from digest.publish.paths import MIME_CHAPTERS, MIME_SRT, MIME_VTT, Sidecars
+from digest.publish.cover import SHOW_COVER, write_show_cover
+from digest.publish.paths import MIME_CHAPTERS, MIME_SRT, MIME_VTT
+from digest.publish.published import FeedEpisode, read_episodes
 from digest.publish.text import clean_text
 from digest.store.files import write_atomic
 from digest.timefmt import rfc822_date, timestamp, whole_seconds
@@ -46,8 +44,8 @@ NS_PSC = "http://podlove.org/simple-chapters"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 # Apple Podcasts accepts at most 4000 bytes of episode description.
 DESCRIPTION_LIMIT = 4000
+# The show's own artwork, when the folder has it.
 COVER_NAMES = ("cover.png", "cover.jpg", "cover.jpeg")
-COVER_SUFFIXES = (".cover.png", ".cover.jpg", ".cover.jpeg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +56,8 @@ class Channel:
     linked relative to it); by default the folder's own ``file://`` URI, which
     works for local players but not for podcast directories. ``cover_url`` is the
     show artwork (1400-3000 px square); by default ``cover.png`` or ``cover.jpg``
-    in the folder, else the newest episode's ``NAME.cover.png``.
+    in the folder, else ``show-cover.png``, drawn there from the show's name.
+    Episode covers only ever stand for their own episode.
     """
 
     title: str = "Review Digest"
@@ -68,32 +67,12 @@ class Channel:
     link: str | None = None
     language: str = "en"
     cover_url: str | None = None
+    owner_name: str | None = None  # None: the author
     owner_email: str | None = None
     category: str = "TV & Film"
     subcategory: str | None = "Film Reviews"
     explicit: bool = False
     copyright: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FeedEpisode:
-    """One episode as read back from its MP3 and sidecars."""
-
-    path: Path
-    size: int
-    seconds: float
-    title: str
-    show: str | None
-    author: str | None
-    episode_date: date
-    chapters: tuple[Chapter, ...]
-    notes_html: str | None
-    comment: str | None
-    vtt: Path | None
-    srt: Path | None
-    chapters_json: Path | None
-    page: Path | None
-    cover: Path | None
 
 
 def episode_guid(show: str, file_name: str) -> str:
@@ -117,120 +96,19 @@ def default_base_url(folder: Path) -> str:
     return folder.resolve().as_uri().rstrip("/") + "/"
 
 
-def _text_frame(tags: ID3, key: str) -> str | None:
-    frame = tags.get(key)
-    if frame is None or not frame.text:
-        return None
-    return clean_text(str(frame.text[0])) or None
-
-
-def _tag_date(tags: ID3, path: Path) -> date:
-    frame = tags.get("TDRC")
-    if frame is not None and frame.text:
-        stamp = frame.text[0]  # mutagen's ID3TimeStamp has parsed the fields
-        try:
-            return date(stamp.year, stamp.month or 1, stamp.day or 1)
-        except (TypeError, ValueError):
-            pass
-    # No usable date tag: the file's own modification day, so the feed still
-    # depends on the folder alone.
-    log.warning("%s: no TDRC date tag, using the file's modification date", path)
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
-
-
-def _chapters(tags: ID3) -> tuple[Chapter, ...]:
-    chapters = []
-    for frame in tags.getall("CHAP"):
-        title_frame = frame.sub_frames.get("TIT2")
-        title = clean_text(str(title_frame.text[0])) if title_frame else ""
-        chapters.append(
-            Chapter(title or frame.element_id, frame.start_time, frame.end_time)
-        )
-    return tuple(sorted(chapters, key=lambda c: (c.start_ms, c.end_ms, c.title)))
-
-
-def _comment(tags: ID3) -> str | None:
-    for frame in tags.getall("COMM"):
-        if frame.text:
-            return clean_text(str(frame.text[0])) or None
-    return None
-
-
-def read_notes(page: Path) -> ET.Element | None:
-    """The ``#show-notes`` element of an episode page, or None if unreadable."""
-    try:
-        root = SafeET.parse(page).getroot()
-    except (OSError, ET.ParseError, ValueError) as exc:
-        log.warning("%s: show notes not readable (%s)", page, exc)
-        return None
-    found = None if root is None else root.find(f".//*[@id='{NOTES_ID}']")
-    if found is not None:
-        found.tail = None
-    return found
-
-
-def _existing(path: Path) -> Path | None:
-    return path if path.is_file() else None
-
-
-def read_episode(mp3: Path) -> FeedEpisode:
-    """Read one episode's tags, chapters, duration and sidecars."""
-    try:
-        audio = MP3(mp3)
-        size = mp3.stat().st_size
-    except (MutagenError, OSError) as exc:
-        raise InputError(f"{mp3}: not a readable MP3 ({exc})") from exc
-    if audio.info is None:
-        raise InputError(f"{mp3}: not a readable MP3 (no audio stream)")
-    tags = audio.tags if isinstance(audio.tags, ID3) else ID3()
-    files = Sidecars.for_mp3(mp3)
-    notes = read_notes(files.html) if files.html.is_file() else None
-    cover = next(
-        (p for s in COVER_SUFFIXES if (p := mp3.with_suffix(s)).is_file()), None
-    )
-    return FeedEpisode(
-        path=mp3,
-        size=size,
-        seconds=float(audio.info.length),
-        title=_text_frame(tags, "TIT2") or mp3.stem,
-        show=_text_frame(tags, "TALB"),
-        author=_text_frame(tags, "TPE1"),
-        episode_date=_tag_date(tags, mp3),
-        chapters=_chapters(tags),
-        notes_html=None if notes is None else ET.tostring(notes, encoding="unicode"),
-        comment=_comment(tags),
-        vtt=_existing(files.vtt),
-        srt=_existing(files.srt),
-        chapters_json=_existing(files.chapters),
-        page=_existing(files.html),
-        cover=cover,
-    )
-
-
-def read_episodes(folder: Path) -> tuple[FeedEpisode, ...]:
-    """Every episode MP3 in ``folder`` (not hidden, not recursive), newest first."""
-    try:
-        mp3s = [
-            p
-            for p in folder.iterdir()
-            if p.suffix.lower() == ".mp3" and not p.name.startswith(".") and p.is_file()
-        ]
-    except OSError as exc:
-        raise InputError(f"{folder}: cannot read folder ({exc})") from exc
-    episodes = [read_episode(p) for p in mp3s]
-    episodes.sort(key=lambda e: e.path.name)
-    episodes.sort(key=lambda e: e.episode_date, reverse=True)
-    return tuple(episodes)
-
-
 # --- rendering -------------------------------------------------------------------
 
 
 def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs: str) -> None:
-    """Add ``<tag attrs>value</tag>``; ``attrs`` may include one named ``text``."""
-    element = ET.SubElement(parent, tag, attrs)
+    """Add ``<tag attrs>value</tag>``; ``attrs`` may include one named ``text``.
+
+    Text and attributes lose control characters on the way (a show name from the
+    environment, a title in a tag): XML cannot carry them.
+    """
+    clean = {name: clean_text(text) for name, text in attrs.items()}
+    element = ET.SubElement(parent, tag, clean)
     if value is not None:
-        element.text = value
+        element.text = clean_text(value)
 
 
 def _url(base: str, path: Path) -> str:
@@ -271,25 +149,55 @@ def _notes_for_feed(episode: FeedEpisode, base: str) -> str:
     return text
 
 
-def _channel_cover(
-    channel: Channel, folder: Path, base: str, episodes: Sequence[FeedEpisode]
-) -> str | None:
+def _channel_cover(channel: Channel, folder: Path, base: str) -> str | None:
     if channel.cover_url:
         return channel.cover_url
-    for name in COVER_NAMES:
+    for name in (*COVER_NAMES, SHOW_COVER):
         if (folder / name).is_file():
             return urljoin(base, quote(name))
-    for episode in episodes:
-        if episode.cover is not None:
-            return _url(base, episode.cover)
     return None
 
 
+def pub_dates(episodes: Sequence[FeedEpisode]) -> dict[Path, str]:
+    """Each episode's pubDate: its date at midnight UTC, one minute later for each
+    episode of the same date before it (by number, then name), so apps order
+    them as they were numbered; no clock is read."""
+    dates: dict[Path, str] = {}
+    earlier: Counter[object] = Counter()
+    for episode in sorted(episodes, key=lambda e: (e.episode_date, e.day_order)):
+        minutes = earlier[episode.episode_date]
+        earlier[episode.episode_date] += 1
+        dates[episode.path] = rfc822_date(episode.episode_date, minutes)
+    return dates
+
+
+def item_titles(episodes: Sequence[FeedEpisode]) -> dict[Path, str]:
+    """Each episode's title; titles that repeat gain the episode number (or, when
+    that repeats too, the file name), so apps can tell the episodes apart."""
+    counts = Counter(e.title for e in episodes)
+    numbered = Counter((e.title, e.track) for e in episodes)
+    titles = {}
+    for e in episodes:
+        if counts[e.title] == 1:
+            titles[e.path] = e.title
+        elif e.track is not None and numbered[e.title, e.track] == 1:
+            titles[e.path] = f"{e.title} (episode {e.track})"
+        else:
+            titles[e.path] = f"{e.title} ({e.path.stem})"
+    return titles
+
+
 def _item(
-    channel_el: ET.Element, episode: FeedEpisode, channel: Channel, base: str
+    channel_el: ET.Element,
+    episode: FeedEpisode,
+    channel: Channel,
+    base: str,
+    named: tuple[str, str],
 ) -> None:
+    """One ``<item>``; ``named`` is its (title, pubDate)."""
+    title, published = named
     item = ET.SubElement(channel_el, "item")
-    _sub(item, "title", episode.title)
+    _sub(item, "title", title)
     if episode.page is not None:
         _sub(item, "link", _url(base, episode.page))
     _sub(item, "description", _notes_for_feed(episode, base))
@@ -302,12 +210,16 @@ def _item(
     )
     guid = episode_guid(episode.show or channel.title, episode.path.name)
     _sub(item, "guid", guid, isPermaLink="false")
-    _sub(item, "pubDate", rfc822_date(episode.episode_date))
-    _sub(item, "itunes:title", episode.title)
+    _sub(item, "pubDate", published)
+    _sub(item, "itunes:title", title)
     _sub(item, "itunes:author", episode.author or channel.author)
     _sub(item, "itunes:duration", whole_seconds(episode.seconds))
     _sub(item, "itunes:explicit", "true" if channel.explicit else "false")
     _sub(item, "itunes:episodeType", "full")
+    if episode.season is not None:
+        _sub(item, "itunes:season", str(episode.season))
+    if episode.track is not None:
+        _sub(item, "itunes:episode", str(episode.track))
     if episode.cover is not None:
         _sub(item, "itunes:image", href=_url(base, episode.cover))
     for path, mime in ((episode.vtt, MIME_VTT), (episode.srt, MIME_SRT)):
@@ -370,16 +282,17 @@ def render_feed(
     if channel.copyright:
         _sub(ch, "copyright", channel.copyright)
     _sub(ch, "generator", "digest")
+    dates, titles = pub_dates(episodes), item_titles(episodes)
     if episodes:
-        newest = rfc822_date(max(e.episode_date for e in episodes))
-        _sub(ch, "pubDate", newest)
-        _sub(ch, "lastBuildDate", newest)
+        newest = max(episodes, key=lambda e: (e.episode_date, e.day_order))
+        _sub(ch, "pubDate", dates[newest.path])
+        _sub(ch, "lastBuildDate", dates[newest.path])
     _sub(ch, "itunes:author", channel.author)
     owner = ET.SubElement(ch, "itunes:owner")
-    _sub(owner, "itunes:name", channel.author)
+    _sub(owner, "itunes:name", channel.owner_name or channel.author)
     if channel.owner_email:
         _sub(owner, "itunes:email", channel.owner_email)
-    cover = _channel_cover(channel, folder, base, episodes)
+    cover = _channel_cover(channel, folder, base)
     if cover:
         _sub(ch, "itunes:image", href=cover)
     else:
@@ -391,7 +304,7 @@ def render_feed(
     _sub(ch, "itunes:type", "episodic")
     _sub(ch, "podcast:guid", podcast_guid(feed_url))
     for episode in episodes:
-        _item(ch, episode, channel, base)
+        _item(ch, episode, channel, base, (titles[episode.path], dates[episode.path]))
     tree = ET.ElementTree(rss)
     ET.indent(tree, space="  ")
     out = BytesIO()
@@ -400,7 +313,8 @@ def render_feed(
 
 
 def write_feed(output_dir: Path, channel: Channel | None = None) -> Path:
-    """Write ``output_dir/feed.xml`` listing every episode MP3 in ``output_dir``.
+    """Write ``output_dir/feed.xml`` listing every episode MP3 in ``output_dir``
+    (and ``show-cover.png`` when the show has no artwork of its own).
 
     Raises :class:`InputError` when the folder holds no episode (or one that is
     not a readable MP3) and :class:`OutputError` when the feed cannot be written;
@@ -412,6 +326,10 @@ def write_feed(output_dir: Path, channel: Channel | None = None) -> Path:
     episodes = read_episodes(output_dir)
     if not episodes:
         raise InputError(f"{output_dir}: no episode MP3 to list in a feed")
+    if not channel.cover_url and not any(
+        (output_dir / n).is_file() for n in COVER_NAMES
+    ):
+        write_show_cover(output_dir, channel.title)
     data = render_feed(episodes, channel, output_dir)
     SafeET.fromstring(data)  # the feed must read back before it replaces the old one
     target = write_atomic(output_dir / FEED_NAME, data)

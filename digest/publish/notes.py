@@ -5,15 +5,15 @@ summaries read in it. Out: :class:`ShowNotes`, everything the notes say already
 resolved (credits, facts, sentences, links, start times), and its Markdown text
 for ``NAME.md``; :mod:`digest.publish.page` renders the same notes as HTML.
 Writes nothing itself: :func:`digest.publish.sidecars.write_sidecars` writes the
-file. Links to local review files are relative, so no absolute path is written.
+file. The notes open with what the episode reads, in words. Only http(s) sources
+are linked: a review read from a local file is named, not linked, since no link
+to it would work once the folder is published.
 """
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from urllib.parse import quote
 
 from digest.models import Chapter, Episode, Review, Script, Summary
@@ -36,7 +36,7 @@ class NoteReview:
     byline: str | None
     facts: tuple[str, ...]
     sentences: tuple[str, ...]
-    link: str
+    link: str | None  # the review's web page; None for a local file
     link_text: str
     start_ms: int | None
 
@@ -54,14 +54,17 @@ class ShowNotes:
     chapters: tuple[Chapter, ...]
     reviews: tuple[NoteReview, ...]
 
-
-def _relative_link(target: Path, page_dir: Path) -> str:
-    """A URL path from a page in ``page_dir`` to ``target`` (a local file)."""
-    try:
-        rel = os.path.relpath(target.absolute(), page_dir.absolute())
-    except ValueError:  # another drive on Windows: no relative path exists
-        return target.absolute().as_uri()
-    return quote(Path(rel).as_posix())
+    @property
+    def contents(self) -> str:
+        """What the episode reads, as a sentence that opens the notes."""
+        items = [
+            f"{r.title} ({r.byline})" if r.byline else r.title for r in self.reviews
+        ]
+        count = len(items)
+        what = (
+            "a summary of one review" if count == 1 else f"summaries of {count} reviews"
+        )
+        return f"This episode reads {what}: {'; '.join(items)}."
 
 
 def _byline(review: Review) -> str | None:
@@ -92,20 +95,12 @@ def build_show_notes(
     episode: Episode, script: Script, summaries: Sequence[Summary]
 ) -> ShowNotes:
     """Resolve what the show notes say: reviews, credits, facts, links, times."""
-    page_dir = episode.path.parent
     reviews = []
     for number, (summary, chapter) in enumerate(
         review_chapters(episode, script, summaries), start=1
     ):
         review = summary.review
         url = safe_url(review.url)
-        if url:
-            link, link_text = url, url
-        else:
-            link, link_text = (
-                _relative_link(review.source, page_dir),
-                review.source.name,
-            )
         reviews.append(
             NoteReview(
                 number=number,
@@ -113,8 +108,8 @@ def build_show_notes(
                 byline=_byline(review),
                 facts=_facts(summary),
                 sentences=tuple(clean_text(s) for s in summary.sentences),
-                link=link,
-                link_text=link_text,
+                link=url,
+                link_text=url or clean_text(review.source.name),
                 start_ms=None
                 if chapter is None
                 else episode.chapters[chapter].start_ms,
@@ -154,6 +149,8 @@ def render_markdown(notes: ShowNotes) -> str:
     out = [
         f"# {md_escape(notes.title)}",
         "",
+        md_escape(notes.contents),
+        "",
         f"**{md_escape(notes.show)}** · {long_date(notes.episode_date)} · {duration}",
         "",
         f"Listen: [{md_escape(notes.audio_name)}]({_md_url(notes.audio)})",
@@ -175,8 +172,8 @@ def render_markdown(notes: ShowNotes) -> str:
             out += [" · ".join(details), ""]
         # Each sentence its own quoted paragraph ("> a", ">", "> b").
         out.append("\n>\n".join(f"> {md_escape(s)}" for s in review.sentences))
-        out += [
-            "",
-            f"Source: [{md_escape(review.link_text)}]({_md_url(review.link)})",
-        ]
+        source = md_escape(review.link_text)
+        if review.link:
+            source = f"[{source}]({_md_url(review.link)})"
+        out += ["", f"Source: {source}"]
     return "\n".join(out) + "\n"

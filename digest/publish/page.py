@@ -40,7 +40,8 @@ def _chapter_href(audio: str, ms: int) -> str:
 
 def render_notes_html(notes: ShowNotes) -> str:
     """The show notes as an HTML fragment (the ``#show-notes`` element)."""
-    out = [f'<div id="{NOTES_ID}">', "<h2>Chapters</h2>", '<ol class="chapters">']
+    out = [f'<div id="{NOTES_ID}">', f'<p class="contents">{_esc(notes.contents)}</p>']
+    out += ["<h2>Chapters</h2>", '<ol class="chapters">']
     for chapter in notes.chapters:
         href = _esc(_chapter_href(notes.audio, chapter.start_ms))
         out.append(
@@ -62,10 +63,10 @@ def render_notes_html(notes: ShowNotes) -> str:
         out.append('<blockquote class="summary">')
         out += [f"<p>{_esc(sentence)}</p>" for sentence in review.sentences]
         out.append("</blockquote>")
-        out.append(
-            f'<p class="source">Source: <a href="{_esc(review.link)}">'
-            f"{_esc(review.link_text)}</a></p>"
-        )
+        source = _esc(review.link_text)
+        if review.link:
+            source = f'<a href="{_esc(review.link)}">{source}</a>'
+        out.append(f'<p class="source">Source: {source}</p>')
         out.append("</section>")
     out.append("</div>")
     return "\n".join(out)

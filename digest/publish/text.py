@@ -7,14 +7,17 @@ URLs safe to link to. Used by every module that writes a published file
 
 from urllib.parse import urlsplit
 
+from digest.models import plain_text
+
 # Review links from metadata go into href attributes: only web schemes are
 # trusted, so a "javascript:" URL in a review file can never become a link.
 SAFE_URL_SCHEMES = ("http", "https")
 
 
 def clean_text(text: str) -> str:
-    """Collapse runs of whitespace (hard-wrapped sentences) into single spaces."""
-    return " ".join(text.split())
+    """Collapse runs of whitespace (hard-wrapped sentences) into single spaces
+    and drop the characters XML cannot carry (control characters)."""
+    return plain_text(text)
 
 
 def safe_url(url: str | None) -> str | None:

@@ -60,6 +60,36 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwound like Ctrl-C, so the same cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """Inside, SIGTERM and SIGHUP raise :class:`Terminated` in the main thread.
+
+    A build then removes its workers and temporary folder as on Ctrl-C, instead
+    of dying where it stands (SIGKILL's leftovers are swept by the next build).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {s: signal.signal(s, _terminate) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
 def init_worker() -> None:
     """Pool initializer: Ctrl-C is the parent's to handle, not each worker's."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -103,7 +133,8 @@ def _dask_pool(address: str) -> Pool:
         from distributed import Client
     except ImportError:
         raise UsageError(
-            "--executor dask://… needs the dask extra: pip install 'digest[dask]'"
+            "--executor dask://… needs the dask extra: "
+            "pip install 'review-digest[dask]'"
         ) from None
     try:
         client = Client(address, timeout=10, set_as_default=False)

@@ -377,6 +377,26 @@ class _ConsoleWriter:
         """Lines are printed as they end; a partial line waits for its newline."""
 
 
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        return f"Warning: {text}" if record.levelno >= logging.WARNING else text
+
+
+def setup_logging(quiet: bool) -> None:
+    """digest's log lines go to stderr; warnings as ``Warning: ...``."""
+    logger = logging.getLogger("digest")
+    for handler in list(logger.handlers):
+        if getattr(handler, "_digest", False):
+            logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    handler._digest = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
 @contextmanager
 def routed_logs(progress: Progress, logger: logging.Logger) -> Iterator[None]:
     """While bars are live, print ``logger``'s terminal records above them.

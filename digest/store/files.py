@@ -7,18 +7,25 @@ renamed over it, so a reader sees the old file or the new one, never half of
 one, and a failed build leaves what was there. Temporary names start with
 ``.NAME.`` and end in ``.part`` so that a later build can sweep a killed
 build's leftovers. Hashing is sha256 throughout (:class:`Digest`).
+
+Also here: the checks on the files a user names before a build reads or
+writes them (:func:`check_input_file`, :func:`check_output_file`), and the
+build's temporary work folders (:func:`work_folder`), which carry their
+owner's PID so that the next build can remove those a killed build left.
 """
 
 import contextlib
 import hashlib
 import logging
 import os
+import shutil
+import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from digest.errors import OutputError
+from digest.errors import InputError, OutputError
 from digest.store.layout import cache_root
 
 log = logging.getLogger("digest")
@@ -177,4 +184,105 @@ def sweep_leftovers(folder: Path, stem: str) -> list[Path]:
                         removed.append(path)
     if removed:
         log.info("removed %d file(s) left by an interrupted build", len(removed))
+    return removed
+
+
+def check_input_file(path: Path, what: str, max_bytes: int) -> int:
+    """The size of ``path``, a regular file of at most ``max_bytes``; else InputError.
+
+    A device, FIFO or socket (``/dev/zero``, ``/dev/urandom``) never ends, so it
+    is refused before anything reads it.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what} ({exc.strerror})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{path}: {what} is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path}: {what} is not a regular file (a device or pipe?)")
+    if info.st_size > max_bytes:
+        raise InputError(
+            f"{path}: {what} is {info.st_size:,} bytes; the largest accepted "
+            f"is {max_bytes:,} bytes"
+        )
+    return info.st_size
+
+
+def check_output_file(target: Path, inputs: Iterable[Path] = ()) -> None:
+    """Refuse to write ``target`` unless it is new or a regular file, not an input.
+
+    Replacing a device or FIFO (as root, even ``/dev/null``) or one of the
+    reviews being read would destroy what is not ours to touch.
+    """
+    try:
+        info = target.stat()
+    except OSError:
+        return  # new, or under something that is not a folder (said when written)
+    if stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"{target}: is a folder; give a file name ending in .mp3")
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(
+            f"{target}: not a regular file (a device, FIFO or socket); "
+            "give a new path or an MP3 file"
+        )
+    for path in inputs:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, target):
+                raise OutputError(f"{target}: is one of the input files; refused")
+
+
+# A work folder's owner: "digest PID" in this file marks it as ours to sweep.
+OWNER_FILE = ".digest-owner"
+WORK_PREFIX = "digest-"
+
+
+@contextlib.contextmanager
+def work_folder(prefix: str = WORK_PREFIX) -> Iterator[Path]:
+    """A new temporary folder, removed on the way out (Ctrl-C and SIGTERM too).
+
+    It records this process's PID; :func:`sweep_work_folders` removes folders
+    whose owner is gone (SIGKILL skips every cleanup).
+    """
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        (Path(tmp) / OWNER_FILE).write_text(f"digest {os.getpid()}\n")
+        yield Path(tmp)
+
+
+def _owner(folder: Path) -> int | None:
+    """The PID a digest work folder names, or None when it is not one of ours."""
+    try:
+        if folder.lstat().st_uid != os.getuid() or folder.is_symlink():
+            return None
+        words = (folder / OWNER_FILE).read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(words) != 2 or words[0] != "digest" or not words[1].isdigit():
+        return None
+    return int(words[1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def sweep_work_folders() -> list[Path]:
+    """Remove the temporary work folders of digest processes that no longer run."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*"):
+        pid = _owner(folder)
+        if pid is None or pid == os.getpid() or _alive(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    if removed:
+        log.info("removed %d temporary folder(s) a killed build left", len(removed))
     return removed

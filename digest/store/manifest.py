@@ -35,6 +35,7 @@ RUN_ONLY_SETTINGS = frozenset(
         "jobs",
         "executor",
         "fetch_timeout_s",
+        "follow_redirects",
         "cache_dir",
         "use_cache",
         "feed",

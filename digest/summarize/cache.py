@@ -27,7 +27,16 @@ if TYPE_CHECKING:
 
 SUMMARY_FORMAT = 1
 # The modules whose code decides a summary: a change to any of them is a new key.
-_SUMMARIZER_SOURCES = ("rank.py", "graph.py", "clean.py", "nlp.py", "reviews.py")
+_SUMMARIZER_SOURCES = (
+    "rank.py",
+    "graph.py",
+    "clean.py",
+    "nlp.py",
+    "reviews.py",
+    "spoken.py",
+    "verdict.py",
+    "languages.py",
+)
 
 
 @functools.cache
@@ -46,8 +55,8 @@ class SummaryCache:
     A review whose text is unchanged is not summarized again, and when every
     review is found, NLTK is not even loaded: an edit to one review of fifty
     costs one summary. The key covers the text, the sentence count and word
-    budget, :func:`digest.summarize.nlp.data_fingerprint` (which data, or the
-    fallback) and the summarizer's own code.
+    budget, the language, :func:`digest.summarize.nlp.data_fingerprint` (which
+    data, or the fallback) and the summarizer's own code.
     """
 
     def __init__(self, folder: Path, fingerprint: str) -> None:
@@ -66,18 +75,25 @@ class SummaryCache:
         fingerprint = data_fingerprint(use_nltk_data=use_nltk_data)
         return cls(folder / SUMMARIES_DIR, fingerprint)
 
-    def key(self, text: str, sentences: int, budget: int | None) -> str:
-        """The entry's key for one summary request."""
+    def key(
+        self, text: str, sentences: int, budget: int | None, language: str = ""
+    ) -> str:
+        """The entry's key for one summary request (``language``: NLTK's name)."""
         parts = [_summarizer_id(), self.fingerprint, sentences, budget, text]
+        if language and language != "english":
+            parts.append(language)  # English (and unknown) keys stay as they were
         blob = json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")
         return sha256_hex(blob)
 
-    def pick(self, make: Callable[[], Pick]) -> Pick:
-        """A :data:`~.rank.Pick` answering from here, else from ``make()``'s."""
+    def pick(self, make: Callable[[], Pick], language: str = "") -> Pick:
+        """A :data:`~.rank.Pick` answering from here, else from ``make()``'s.
+
+        ``language`` (NLTK's name) is the language ``make`` summarizes.
+        """
         made: list[Pick] = []
 
         def pick(text: str, sentences: int, budget: int | None) -> Chosen:
-            key = self.key(text, sentences, budget)
+            key = self.key(text, sentences, budget, language)
             found = self._read(key)
             if found is not None:
                 self.hits += 1

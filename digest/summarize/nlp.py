@@ -1,16 +1,19 @@
-"""Text tools: sentence splitting, word tokens, stopwords and stemming (English).
+"""Text tools: sentence splitting, word tokens, stopwords and stemming.
 
 In: plain text (a whole review or one sentence). Out: the sentences exactly as they
 appear in the text (or their ``(start, end)`` offsets), lower-cased word tokens, and
 stemmed content words. ``load_text_tools`` uses NLTK's real data (``punkt_tab`` and
 the ``stopwords`` corpus) when it is installed and NLTK agrees to read it, and a
-built-in fallback otherwise; ``NltkStatus`` says which and why. Nothing is read on
+built-in fallback otherwise; ``NltkStatus`` says which and why. Stopwords and the
+stemmer are English; :mod:`.languages` adds what other scripts need.
+``shared_text_tools`` keeps loaded tools for the next call. Nothing is read on
 import, and NLTK itself (half a second of imports) only loads with the tools;
 ``download_nltk_data`` is the only function that writes files (the data).
 ``data_fingerprint`` describes the NLTK data on disk without loading NLTK, so
 summaries can be cached against it.
 """
 
+import functools
 import io
 import os
 import re
@@ -23,6 +26,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from digest.errors import MissingDependencyError
 from digest.store.files import Digest
+from digest.summarize.languages import (
+    CJK_CHAR,
+    CJK_END,
+    ENGLISH_ABBREVIATIONS,
+    FOREIGN_ABBREVIATIONS,
+    char_pairs,
+    cjk_cuts,
+    nltk_language,
+    stemmer_for,
+)
 
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer
@@ -33,26 +46,13 @@ __all__ = [
     "data_fingerprint",
     "download_nltk_data",
     "load_text_tools",
+    "shared_text_tools",
 ]
 
 _STEM_CACHE_LIMIT = 200_000
 _PUNKT_RESOURCE = "tokenizers/punkt_tab/english/"
 _STOPWORDS_RESOURCE = "corpora/stopwords/english"
 _DOWNLOAD_FIX = "run `digest download-data` or set NLTK_DATA"
-
-# Our own list of English abbreviations that are usually followed by more of the
-# same sentence (lower-case, without the final period, as Punkt wants them).
-_ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms messrs dr prof st jr sr gen sen rep reps gov lt col capt cpl sgt maj
-    adm cmdr rev hon pres supt det fr amb
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    mon tue tues thu thur thurs fri
-    inc ltd co corp bros llc plc assn dept univ intl govt asst assoc
-    etc vs e.g i.e approx no nos vol vols ch chap fig figs p pp ed eds est cf al viz
-    ca ave blvd rd mt ft hwy ph.d
-    """.split()
-)
 
 # Dotted initialisms of single letters (u.s, u.s.a, p.m, j.k): always abbreviations.
 _INITIALISM = re.compile(r"[^\W\d_](?:\.[^\W\d_])+")
@@ -94,6 +94,10 @@ _ORTHO_UNK_LC = 1 << 6
 _COMMON_WORD_CONTEXT = _ORTHO_BEG_UC | _ORTHO_MID_LC | _ORTHO_UNK_LC
 
 _LINE = re.compile(r"[^\r\n]+")
+# Where Punkt could end a sentence inside a line: a mark followed by a space or by
+# one of the characters Punkt takes as the next token. A line without one is one
+# sentence, and Punkt (the slowest step of summarizing) need not see it.
+_INNER_END = re.compile(r"[.?!](?:\s+\S|[?!)\";}\]*:@'({\[])")
 _T = TypeVar("_T")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -121,7 +125,7 @@ def _fallback_punkt() -> "PunktSentenceTokenizer":
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
     params = PunktParameters()
-    params.abbrev_types = _AbbrevTypes(_ABBREVIATIONS)
+    params.abbrev_types = _AbbrevTypes(ENGLISH_ABBREVIATIONS | FOREIGN_ABBREVIATIONS)
     params.sent_starters = set(_SENT_STARTERS)
     params.ortho_context = _OrthoContext()
     return PunktSentenceTokenizer(params)
@@ -162,7 +166,14 @@ class TextTools:
         for line in _LINE.finditer(text):
             offset = line.start()
             piece = line.group()
-            for start, end in self._punkt.span_tokenize(piece):
+            spans = (
+                self._punkt.span_tokenize(piece)
+                if _INNER_END.search(piece.rstrip())
+                else ((0, len(piece)),)
+            )
+            if CJK_END.search(piece):
+                spans = [cut for span in spans for cut in cjk_cuts(piece, *span)]
+            for start, end in spans:
                 # Punkt may leave leading whitespace on the first sentence.
                 while start < end and piece[start].isspace():
                     start += 1
@@ -186,13 +197,20 @@ class TextTools:
         return found
 
     def content_words(self, sentence: str) -> list[str]:
-        """Return the stemmed words of ``sentence`` that are not stopwords."""
+        """Return the stemmed words of ``sentence`` that are not stopwords.
+
+        Chinese, Japanese and Korean runs have no spaces to split words at; they
+        give their character pairs instead.
+        """
         stop = self.stopwords
         stems = self._stems
         out: list[str] = []
+        cjk = not sentence.isascii() and CJK_CHAR.search(sentence) is not None
         for word in _WORD.findall(sentence):
             word = word.lower()
-            if word not in stop:
+            if cjk and CJK_CHAR.search(word):
+                out.extend(char_pairs(word))
+            elif word not in stop:
                 out.append(stems.get(word) or self.stem(word))
         return out
 
@@ -253,18 +271,20 @@ def _search_paths() -> list[str]:
     return [str(root) for root in _data_roots()]
 
 
-def _load_real_punkt() -> tuple["PunktSentenceTokenizer", Path]:
+def _load_real_punkt(resource: str) -> tuple["PunktSentenceTokenizer", Path]:
     import nltk
     from nltk.tokenize.punkt import PunktSentenceTokenizer, load_punkt_params
 
-    pointer = nltk.data.find(_PUNKT_RESOURCE, paths=_search_paths())
-    return PunktSentenceTokenizer(load_punkt_params(pointer)), Path(pointer.path)
+    pointer = nltk.data.find(resource, paths=_search_paths())
+    params = load_punkt_params(pointer)
+    params.abbrev_types.update(FOREIGN_ABBREVIATIONS)
+    return PunktSentenceTokenizer(params), Path(pointer.path)
 
 
-def _load_real_stopwords() -> tuple[frozenset[str], Path]:
+def _load_real_stopwords(resource: str) -> tuple[frozenset[str], Path]:
     import nltk
 
-    pointer = nltk.data.find(_STOPWORDS_RESOURCE, paths=_search_paths())
+    pointer = nltk.data.find(resource, paths=_search_paths())
     # Read the file ourselves: nltk.corpus.stopwords keeps the first root it loads.
     with pointer.open(encoding="utf-8") as handle:
         words = frozenset(line.strip() for line in handle if line.strip())
@@ -273,16 +293,28 @@ def _load_real_stopwords() -> tuple[frozenset[str], Path]:
     return words, Path(pointer.path)
 
 
-def load_text_tools(*, use_nltk_data: bool = True) -> TextTools:
-    """Build the text tools, from NLTK's English data when usable, else the fallback."""
-    from nltk.stem.porter import PorterStemmer
+def load_text_tools(
+    *, use_nltk_data: bool = True, language: str | None = None
+) -> TextTools:
+    """Build the text tools for ``language`` (ISO code; None is English).
 
+    NLTK's punkt_tab model and stopwords for the language when NLTK covers it and
+    the data is usable, else the built-in fallback (our Punkt parameters; our
+    stopwords for English, none for another language: we ship no list). Porter
+    stems English, Snowball the other languages (code, no data).
+    """
+    # A language NLTK does not cover is read with the English tools, as before.
+    name = nltk_language(language) or "english"
+    punkt_resource = _PUNKT_RESOURCE.replace("english", name)
+    stop_resource = _STOPWORDS_RESOURCE.replace("english", name)
     punkt = stopwords = None
     problems: tuple[str, ...] = ()
     if use_nltk_data:
-        punkt, punkt_problem = _attempt("punkt_tab", _PUNKT_RESOURCE, _load_real_punkt)
+        punkt, punkt_problem = _attempt(
+            "punkt_tab", punkt_resource, lambda: _load_real_punkt(punkt_resource)
+        )
         stopwords, stop_problem = _attempt(
-            "stopwords", _STOPWORDS_RESOURCE, _load_real_stopwords
+            "stopwords", stop_resource, lambda: _load_real_stopwords(stop_resource)
         )
         problems = tuple(p for p in (punkt_problem, stop_problem) if p)
     status = NltkStatus(
@@ -292,12 +324,31 @@ def load_text_tools(*, use_nltk_data: bool = True) -> TextTools:
         stopwords_path=stopwords[1] if stopwords else None,
         problems=problems,
     )
+    english = name == "english"
+    fallback_stopwords = _FALLBACK_STOPWORDS if english else frozenset[str]()
     return TextTools(
         status=status,
-        stopwords=stopwords[0] if stopwords else _FALLBACK_STOPWORDS,
+        stopwords=stopwords[0] if stopwords else fallback_stopwords,
         _punkt=punkt[0] if punkt else _fallback_punkt(),
-        _stemmer=PorterStemmer(),
+        _stemmer=stemmer_for(name),
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _kept_text_tools(use_nltk_data: bool, nltk_data: str, language: str) -> TextTools:
+    return load_text_tools(use_nltk_data=use_nltk_data, language=language or None)
+
+
+def shared_text_tools(
+    *, use_nltk_data: bool = True, language: str | None = None
+) -> TextTools:
+    """The tools of :func:`load_text_tools`, loaded once per data choice and reused.
+
+    Keyed on NLTK_DATA too, so pointing it elsewhere loads afresh; data added to
+    a root later is seen by a new process (or by :func:`load_text_tools`).
+    """
+    name = nltk_language(language) or ""
+    return _kept_text_tools(use_nltk_data, os.environ.get("NLTK_DATA", ""), name)
 
 
 def _make_private(folder: Path) -> None:
@@ -362,7 +413,7 @@ def default_data_roots() -> list[Path]:
 def data_fingerprint(*, use_nltk_data: bool = True) -> str:
     """A short hash of the NLTK data the tools would load (or of its absence).
 
-    Every file of punkt_tab's English model and the English stopwords under
+    Every file of punkt_tab's models and the stopword lists under
     each root, with its size, time and permissions (NLTK refuses files others
     may write): a summary made with other data, or with the fallback, has
     another fingerprint.
@@ -370,7 +421,8 @@ def data_fingerprint(*, use_nltk_data: bool = True) -> str:
     digest = Digest(f"nltk-data-v1 {use_nltk_data}".encode())
     if use_nltk_data:
         for root in default_data_roots():
-            for resource in (_PUNKT_RESOURCE, _STOPWORDS_RESOURCE):
+            # Every language's model and list: a review may be in any of them.
+            for resource in ("tokenizers/punkt_tab/", "corpora/stopwords/"):
                 base = root / resource
                 files = sorted(base.rglob("*")) if base.is_dir() else [base]
                 kind, package = resource.split("/")[:2]

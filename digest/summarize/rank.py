@@ -13,21 +13,23 @@ their own.
    cosine-similarity graph. Links inside one paragraph count less than links
    across paragraphs: a point a review returns to is its theme, a paragraph
    repeating itself is not.
-4. Review sense: sentences that judge (opinion words) weigh a little more; very
-   short and very long sentences weigh less.
-5. Selection: greedy maximal marginal relevance, so no two sentences say the same
-   thing; a sentence that leans on the one before it ("It …", "But …") is held back
-   unless that sentence is chosen too. Length is a number of sentences, a speaking
-   time, or both; an episode's time is shared out across its reviews.
+4. Review sense (:mod:`digest.summarize.verdict`): sentences that judge weigh
+   more, and the one that best states the critic's verdict is chosen first; very
+   short sentences weigh less and ones over 40 words are not read whole.
+5. Listening (:mod:`digest.summarize.spoken`): labels are cut off, credit lines
+   dropped, long sentences cut at clause boundaries; a leading connective is left
+   out when the sentence before is not read, and a sentence that points back ("his
+   answer …") is only read right after its antecedent.
+6. Selection: greedy maximal marginal relevance, so no two sentences say the same
+   thing, within a number of sentences and/or a speaking time (an episode's is
+   shared out); a review of 8+ sentences is never read past 60 % of its words.
 
 Deterministic: the same text always gives the same summary. Writes nothing.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,8 +37,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digest.models import Review, ReviewFacts, Summary
+from digest.summarize import spoken, verdict
 from digest.summarize.clean import clean_review, is_fact_line, read_facts
 from digest.summarize.graph import Floats, TermMatrix, centrality
+from digest.summarize.languages import word_count
 
 if TYPE_CHECKING:
     from digest.summarize.nlp import TextTools
@@ -52,6 +56,9 @@ MIN_WORDS = 5
 # Beyond this many sentences a "review" is a book: only its start is considered,
 # which keeps time and memory bounded whatever the input.
 MAX_SENTENCES = 20_000
+# A review of this many sentences or more is never summarized past SHARE of its words.
+SHARE_FROM_SENTENCES = 8
+SHARE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,85 +74,68 @@ class Weights:
     idf_power: float = 0.0
     # Similarity between two sentences of the same paragraph counts this much: a
     # point the review makes in several places outranks one paragraph's repetition.
-    inside: float = 0.3
-    mmr_lambda: float = 0.7  # relevance vs. novelty in the greedy selection
+    inside: float = 0.5
+    mmr_lambda: float = 0.6  # relevance vs. novelty in the greedy selection
     # A sentence this similar (cosine) to one already chosen says the same thing.
     max_overlap: float = 0.6
-    opinion: float = 0.05  # boost for a sentence with judging words
-    dependent: float = 0.9  # factor for a dependent opener without its antecedent
-    long_words: int = 50  # sentences longer than this are penalized
-    short_words: int = 5  # and shorter than this
+    opinion: float = 0.5  # boost per unit of judging strength (|valence|, capped)
+    opinion_cap: float = 4.0
+    # Share of sentences that judge at which a text starts to be, and then fully
+    # is, treated as a review: news on the dev sets sits near 0.13, reviews near 0.4.
+    judging_share: tuple[float, float] = (0.15, 0.3)
+    # From this much review (0..1) on, a sentence that points back is only read
+    # after its antecedent.
+    strict_from: float = 0.3
+    dependent: float = 1.0  # factor for a sentence read with its antecedent
+    lone: float = 0.9  # and for one read without it, in text that is not a review
+    short_words: int = 5  # sentences shorter than this are penalized
 
 
 DEFAULT_WEIGHTS = Weights()
-
-# Openers that point back at a sentence the listener may not have heard.
-_DEPENDENT = re.compile(
-    r"^[\"'\u2018\u201c(]*(?:it|its|this|that|these|those|they|them|their|he|she|his"
-    r"|her|him|but|and|or|so|also|however|still|yet|then|there|here|such|both"
-    r"|instead|meanwhile|moreover|furthermore|likewise|similarly|otherwise"
-    r"|nevertheless|nonetheless|thus|hence|therefore|besides|again|another|other"
-    r"|the latter|the former|the same)\b",
-    re.IGNORECASE,
-)
-
-# Words that carry a judgement (stems of our own list), so verdicts and their
-# reasons outrank plot summary.
-_OPINION_WORDS = """
-good great excellent best better worst worse bad poor terrible awful superb
-brilliant wonderful fantastic amazing outstanding remarkable impressive perfect
-perfectly beautiful beautifully gorgeous stunning dazzling delightful charming
-lovely enjoyable fun funny hilarious moving touching powerful gripping compelling
-engaging exhilarating thrilling entertaining satisfying memorable refreshing
-love loved loves like liked likes enjoy enjoyed recommend recommended worth
-worthwhile must favorite favourite masterpiece masterful triumph success succeeds
-fail fails failed failure flawed flaw flaws weak weakest strong strongest mess
-messy dull boring bland tedious tiresome disappointing disappointed disappoint
-disappointment forgettable predictable clumsy overlong uneven muddled confusing
-cheap cheaply sturdy flimsy comfortable uncomfortable quality value price
-overpriced affordable reliable unreliable durable broke broken defective waste
-happy unhappy pleased satisfied unsatisfied nice pretty ugly easy difficult hard
-works worked useless useful helpful problem problems issue issues highly
-exuberant ambitious thoughtful nostalgic winsome exquisite sublime grand clever
-smart witty sharp tense riveting haunting heartfelt sincere genuine honest
-shallow hollow empty lazy derivative fresh original inventive bold daring
-""".split()
 
 
 def _length_factor(words: int, weights: Weights) -> float:
     if words < weights.short_words:
         return 0.6 + 0.4 * words / weights.short_words
-    if words > weights.long_words:
-        return max(0.3, 1.0 - (words - weights.long_words) / 40)
     return 1.0
 
 
-@functools.cache
-def _opinion_stems(tools: TextTools) -> frozenset[str]:
-    return frozenset(tools.stem(word) for word in _OPINION_WORDS)
+def _opinionated(judged: Floats, weights: Weights) -> float:
+    """0 for news-like text (few judging sentences), rising to 1 for a review."""
+    share = float(np.mean(judged != 0)) if len(judged) else 0.0
+    low, high = weights.judging_share
+    return min(1.0, max(0.0, (share - low) / (high - low)))
 
 
 def _prior(
-    sentences: Sequence[str],
-    bags: Sequence[Sequence[str]],
-    tools: TextTools,
-    weights: Weights,
+    sentences: Sequence[str], judged: Floats, opinionated: float, weights: Weights
 ) -> Floats:
     """Per-sentence weight from what matters in reviews, independent of the graph."""
-    opinion = _opinion_stems(tools)
-    out = np.ones(len(sentences))
-    for i, (sentence, bag) in enumerate(zip(sentences, bags, strict=True)):
-        factor = _length_factor(len(sentence.split()), weights)
-        if any(term in opinion for term in bag):
-            factor *= 1.0 + weights.opinion
-        out[i] = factor
-    return out
+    strength = verdict.strength(judged, weights.opinion_cap)
+    length = [_length_factor(word_count(s), weights) for s in sentences]
+    boost = weights.opinion * opinionated
+    return np.asarray(length) * (1.0 + boost * strength)
 
 
-def _candidate(sentence: str, bag: Sequence[str]) -> bool:
-    if len(sentence.split()) < MIN_WORDS or not bag:
-        return False
-    return not is_fact_line(sentence)
+def _candidates(
+    sentences: Sequence[str], bags: Sequence[Sequence[str]], skip: frozenset[int]
+) -> list[int]:
+    """Sentences worth choosing: prose of speakable length, else anything with words."""
+    usable = [i for i, s in enumerate(sentences) if i not in skip and bags[i]]
+    usable = [i for i in usable if not is_fact_line(sentences[i])]
+    sizes = {i: word_count(sentences[i]) for i in usable}
+    for low, high in ((MIN_WORDS, spoken.LONG_WORDS), (MIN_WORDS, None), (1, None)):
+        found = [
+            i for i in usable if sizes[i] >= low and (high is None or sizes[i] <= high)
+        ]
+        if found:
+            return found
+    # Nothing with content words: whatever has letters or digits, in order.
+    return [
+        i
+        for i, s in enumerate(sentences)
+        if i not in skip and any(c.isalnum() for c in s) and not is_fact_line(s)
+    ]
 
 
 def select_sentences(
@@ -169,17 +159,9 @@ def select_sentences(
     bags = [tools.content_words(s) for s in sentences]
     if openers is None:
         openers = [i == 0 for i in range(len(sentences))]
-    eligible = [
-        i for i, s in enumerate(sentences) if i not in skip and _candidate(s, bags[i])
-    ]
-    if not eligible:  # nothing prose-like: take whatever has words, in order
-        eligible = [
-            i
-            for i, s in enumerate(sentences)
-            if i not in skip and any(c.isalnum() for c in s) and not is_fact_line(s)
-        ]
-        if not eligible:
-            return []
+    eligible = _candidates(sentences, bags, skip)
+    if not eligible:
+        return []
     matrix = TermMatrix(bags, weights.idf_power)
     if weights.inside != 1.0:
         matrix.set_groups(np.cumsum(np.asarray(openers, dtype=np.intp)), weights.inside)
@@ -189,58 +171,161 @@ def select_sentences(
         iterations=weights.iterations,
         tolerance=weights.tolerance,
     )
-    score = central * _prior(sentences, bags, tools, weights)
+    judged = verdict.valences(sentences)
+    opinionated = _opinionated(judged, weights)
+    score = central * _prior(sentences, judged, opinionated, weights)
     top = float(score[eligible].max()) or 1.0
+    dependent = {i for i in eligible if spoken.opener(sentences[i]).points_back}
+    if opinionated < weights.strict_from:
+        # Not a review (news on the dev sets): a sentence that points back may be
+        # read alone, as before, at a discount, rather than only with its antecedent.
+        lone = dependent
+        dependent = set()
+    else:
+        lone = set()
+    free = [i for i in eligible if i not in dependent]
     relevance = score / top
-    return _greedy(sentences, eligible, relevance, matrix, count, budget_words, weights)
+    relevance[list(lone)] *= weights.lone
+    plan = _Plan(sentences, eligible, dependent, relevance, matrix, count, budget_words)
+    seed = verdict.verdict_index(sentences, judged, free) if opinionated == 1 else None
+    return plan.run(weights, seed)
 
 
-def _greedy(
-    sentences: Sequence[str],
-    eligible: Sequence[int],
-    relevance: Floats,
-    matrix: TermMatrix,
-    count: int,
-    budget_words: int | None,
-    weights: Weights,
-) -> list[int]:
-    dependent = {i for i in eligible if _DEPENDENT.match(sentences[i])}
-    pool = list(eligible)
-    chosen: list[int] = []
-    overlap = np.zeros(matrix.n)
-    seen: set[str] = set()
-    used_words = 0
-    lam = weights.mmr_lambda
-    while pool and len(chosen) < count:
-        best, best_value = -1, -math.inf
-        for i in pool:
+class _Plan:
+    """Greedy maximal marginal relevance over the eligible sentences."""
+
+    def __init__(
+        self,
+        sentences: Sequence[str],
+        eligible: Sequence[int],
+        dependent: set[int],
+        relevance: Floats,
+        matrix: TermMatrix,
+        count: int,
+        budget_words: int | None,
+    ) -> None:
+        self.sentences = sentences
+        self.eligible = set(eligible)
+        self.dependent = dependent
+        self.relevance: list[float] = relevance.tolist()
+        self.matrix = matrix
+        self.count = count
+        self.budget = budget_words
+        self.pool = list(eligible)
+        self.chosen: list[int] = []
+        self.overlap = np.zeros(matrix.n)
+        self.seen: set[str] = set()
+        self.used = 0
+
+    def group(self, i: int) -> tuple[int, ...] | None:
+        """``i`` with the antecedent it needs, or None if it cannot be read."""
+        if i not in self.dependent or (i - 1) in self.chosen:
+            return (i,)
+        before = i - 1
+        if before not in self.eligible or before not in self.pool:
+            return None
+        if before in self.dependent and (before - 1) not in self.chosen:
+            return None
+        if len(self.chosen) + 2 > self.count:
+            return None
+        return (before, i)
+
+    def best(self, weights: Weights) -> tuple[int, ...] | None:
+        lam = weights.mmr_lambda
+        overlap = self.overlap.tolist()
+        relevance = self.relevance
+        found, found_value = None, -math.inf
+        for i in self.pool:
             if overlap[i] > weights.max_overlap:
                 continue
-            value = relevance[i]
-            if i in dependent and (i - 1) not in chosen:
-                value *= weights.dependent
-            value = lam * value - (1 - lam) * overlap[i]
-            if value > best_value:
-                best, best_value = i, value
-        if best < 0:
-            break
-        pool.remove(best)
-        words = len(sentences[best].split())
-        if budget_words is not None and chosen and used_words + words > budget_words:
-            continue  # too long for the time left; a shorter one may still fit
-        key = " ".join(sentences[best].lower().split())
-        if key in seen:
-            continue
-        seen.add(key)
-        chosen.append(best)
-        used_words += words
-        overlap = np.maximum(overlap, matrix.similarity_to(best))
-    return sorted(chosen)
+            group = self.group(i)
+            if group is None:
+                continue
+            if len(group) == 1:
+                value = lam * relevance[i] - (1 - lam) * overlap[i]
+            else:
+                # Read as a pair: worth their mean, less for the slot it takes.
+                mean = (relevance[i - 1] + relevance[i]) / 2 * weights.dependent
+                value = lam * mean - (1 - lam) * max(overlap[i - 1], overlap[i])
+            if value > found_value:
+                found, found_value = group, value
+        return found
+
+    def take(self, group: tuple[int, ...]) -> None:
+        for i in group:
+            if i in self.pool:
+                self.pool.remove(i)
+        words = sum(word_count(self.sentences[i]) for i in group)
+        over = self.budget is not None and self.used + words > self.budget
+        if self.chosen and over:
+            return  # too long for the time left; a shorter one may still fit
+        keys = [" ".join(self.sentences[i].lower().split()) for i in group]
+        if any(key in self.seen for key in keys):
+            return
+        self.seen.update(keys)
+        for i in group:
+            self.chosen.append(i)
+            self.overlap = np.maximum(self.overlap, self.matrix.similarity_to(i))
+        self.used += words
+
+    def run(self, weights: Weights, seed: int | None) -> list[int]:
+        if seed is not None:
+            self.take((seed,))
+        while self.pool and len(self.chosen) < self.count:
+            group = self.best(weights)
+            if group is None:
+                break
+            self.take(group)
+        return sorted(self.chosen)
 
 
 def words_for_seconds(seconds: float, wpm: float) -> int:
     """How many words a voice at ``wpm`` words per minute says in ``seconds``."""
     return max(1, int(seconds * wpm / 60))
+
+
+def _units(
+    text: str, tools: TextTools, paragraphs: Sequence[tuple[int, int]]
+) -> tuple[list[str], list[int], list[bool], list[str]]:
+    """The pieces to choose from (see :func:`.spoken.pieces`) and the whole sentences.
+
+    Returns the pieces, each piece's paragraph number, whether it opens its
+    paragraph, and every sentence as split (for the facts and the length cap).
+    """
+    units: list[str] = []
+    paragraph_of: list[int] = []
+    openers: list[bool] = []
+    split: list[str] = []
+    for number, (start, end) in enumerate(paragraphs):
+        body = text[start:end]
+        for a, b in tools.sentence_spans(body):
+            sentence = body[a:b]
+            split.append(sentence)
+            for c, d in spoken.pieces(sentence):
+                units.append(sentence[c:d])
+                paragraph_of.append(number)
+                openers.append(len(units) == 1 or paragraph_of[-2] != number)
+        if len(split) >= MAX_SENTENCES:
+            break
+    del units[MAX_SENTENCES:], paragraph_of[MAX_SENTENCES:], openers[MAX_SENTENCES:]
+    return units, paragraph_of, openers, split[:MAX_SENTENCES]
+
+
+def _as_read(units: Sequence[str], picked: Sequence[int]) -> list[str]:
+    """The chosen pieces as read: a leading connective goes when the one before does."""
+    out = []
+    for i in picked:
+        drop = spoken.opener(units[i]).drop
+        out.append(units[i] if (i - 1) in picked else units[i][drop:])
+    return out
+
+
+def _capped(budget_words: int | None, split: Sequence[str]) -> int | None:
+    """The word budget, at most SHARE of a review of SHARE_FROM_SENTENCES or more."""
+    if len(split) < SHARE_FROM_SENTENCES:
+        return budget_words
+    cap = max(1, int(SHARE * sum(word_count(s) for s in split)))
+    return cap if budget_words is None else min(budget_words, cap)
 
 
 def choose(
@@ -253,41 +338,37 @@ def choose(
 ) -> tuple[list[str], list[int], ReviewFacts]:
     """The chosen sentences of ``text``, their paragraph numbers and the facts."""
     clean = clean_review(text)
-    split: list[str] = []
-    paragraph_of: list[int] = []
-    openers: list[bool] = []
-    for number, (start, end) in enumerate(clean.paragraphs):
-        body = text[start:end]
-        for k, (a, b) in enumerate(tools.sentence_spans(body)):
-            split.append(body[a:b])
-            paragraph_of.append(number)
-            openers.append(k == 0)
-        if len(split) >= MAX_SENTENCES:
-            break
-    del split[MAX_SENTENCES:], paragraph_of[MAX_SENTENCES:], openers[MAX_SENTENCES:]
+    units, paragraph_of, openers, split = _units(text, tools, clean.paragraphs)
     inline_facts = [s for s in split if is_fact_line(s)]
     facts = clean.facts
     if inline_facts:
         facts = read_facts([*clean.facts.lines, *inline_facts])
     picked = select_sentences(
-        split,
+        units,
         sentences,
         tools,
         openers=openers,
-        budget_words=budget_words,
+        budget_words=_capped(budget_words, split),
         weights=weights,
     )
-    return [split[i] for i in picked], [paragraph_of[i] for i in picked], facts
+    return _as_read(units, picked), [paragraph_of[i] for i in picked], facts
 
 
 def summarize_text(
-    text: str, sentences: int = DEFAULT_SENTENCES, *, tools: TextTools | None = None
+    text: str,
+    sentences: int = DEFAULT_SENTENCES,
+    *,
+    tools: TextTools | None = None,
+    use_nltk_data: bool = True,
 ) -> list[str]:
-    """The ``sentences`` best sentences of ``text``, verbatim, in document order."""
-    if tools is None:
-        from digest.summarize.nlp import load_text_tools
+    """The ``sentences`` best sentences of ``text``, verbatim, in document order.
 
-        tools = load_text_tools()
+    Without ``tools``, the tools are loaded on the first call and kept for the next.
+    """
+    if tools is None:
+        from digest.summarize.nlp import shared_text_tools
+
+        tools = shared_text_tools(use_nltk_data=use_nltk_data)
     chosen, _, _ = choose(text, tools, sentences=sentences)
     return chosen
 
@@ -301,6 +382,7 @@ def summarize_all(
     episode_seconds: float | None = None,
     wpm: float = DEFAULT_WPM,
     pick: Pick | None = None,
+    pick_for: Callable[[str | None], Pick] | None = None,
 ) -> tuple[Summary, ...]:
     """Summarize every review; ``episode_seconds`` is shared across them.
 
@@ -309,16 +391,19 @@ def summarize_all(
     out by water-filling: reviews whose summaries need less than an equal share
     leave the rest to the others. Results are in the order of ``reviews``.
     ``pick`` (say, one that remembers earlier results) replaces :func:`choose`
-    with ``tools``.
+    with ``tools``; ``pick_for`` gives one per review language.
     """
-    if pick is None:
-        if tools is None:
-            raise TypeError("summarize_all needs tools or pick")
-        pick = picker(tools)
-    chooser = pick
+    if pick_for is None:
+        if pick is None:
+            if tools is None:
+                raise TypeError("summarize_all needs tools, pick or pick_for")
+            pick = picker(tools)
+        chooser = pick
+        pick_for = lambda _language: chooser  # noqa: E731
 
     def one(review: Review, budget: int | None) -> Summary:
-        chosen, paragraphs, facts = chooser(review.text, sentences, budget)
+        by = pick_for(review.language)
+        chosen, paragraphs, facts = by(review.text, sentences, budget)
         return Summary(review, tuple(chosen), facts, tuple(paragraphs))
 
     per_review = words_for_seconds(seconds, wpm) if seconds is not None else None
@@ -346,7 +431,7 @@ def picker(tools: TextTools) -> Pick:
 
 
 def _spoken_words(summary: Summary | None) -> int:
-    return sum(len(s.split()) for s in summary.sentences) if summary else 0
+    return sum(word_count(s) for s in summary.sentences) if summary else 0
 
 
 def summarize(

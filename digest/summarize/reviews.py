@@ -39,13 +39,21 @@ def summarize_reviews(
     *,
     cache: SummaryCache | None = None,
 ) -> tuple[Summary, ...]:
-    """Summarize every review; with a ``cache``, only those not summarized before."""
-    from digest.summarize.rank import picker, summarize_all
+    """Summarize every review; with a ``cache``, only those not summarized before.
 
-    def make_tools() -> "TextTools":
+    Each review language NLTK covers gets its own tools (stopwords, stemmer,
+    sentence splitter), loaded at its first review not in the cache; ``tools``,
+    when given, serve every language.
+    """
+    from digest.summarize.languages import nltk_language
+    from digest.summarize.rank import Pick, picker, summarize_all
+
+    def make_tools(language: str | None) -> "TextTools":
         from digest.summarize.nlp import load_text_tools
 
-        made = tools or load_text_tools(use_nltk_data=options.use_nltk_data)
+        made = tools or load_text_tools(
+            use_nltk_data=options.use_nltk_data, language=language
+        )
         if made.status.problems:
             log.info(
                 "NLTK data not usable (%s); using the built-in fallback",
@@ -53,11 +61,18 @@ def summarize_reviews(
             )
         return made
 
-    pick = (
-        cache.pick(lambda: picker(make_tools()))
-        if cache is not None
-        else picker(make_tools())
-    )
+    picks: dict[str, Pick] = {}
+
+    def pick_for(language: str | None) -> Pick:
+        name = nltk_language(language) or "english"
+        if name not in picks:
+
+            def make() -> Pick:
+                return picker(make_tools(language))
+
+            picks[name] = cache.pick(make, name) if cache is not None else make()
+        return picks[name]
+
     summaries = summarize_all(
         reviews,
         None,
@@ -65,7 +80,7 @@ def summarize_reviews(
         seconds=options.seconds,
         episode_seconds=options.episode_seconds,
         wpm=options.wpm,
-        pick=pick,
+        pick_for=pick_for,
     )
     if cache is not None and cache.hits:
         log.info("summaries: %d from the cache, %d made", cache.hits, cache.misses)
