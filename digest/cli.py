@@ -347,12 +347,12 @@ def build(
 @app.command()
 def summarize(
     paths: PathsArg,
-    sentences: SentencesOpt = None,
-    seconds: SecondsOpt = None,
-    episode_seconds: EpisodeSecondsOpt = None,
     field: FieldOpt = None,
     timeout: TimeoutOpt = None,
     follow_redirects: RedirectsOpt = False,
+    sentences: SentencesOpt = None,
+    seconds: SecondsOpt = None,
+    episode_seconds: EpisodeSecondsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Print each review's extractive summary."""

@@ -38,13 +38,9 @@ def ingest_options(settings: Settings) -> IngestOptions:
 
 def summary_options(settings: Settings) -> SummaryOptions:
     """How long each summary may be, and whether NLTK's data may be used."""
-    return SummaryOptions(
-        sentences=settings.sentences,
-        seconds=settings.seconds,
-        episode_seconds=settings.episode_seconds,
-        wpm=settings.narrator.rate,
-        use_nltk_data=settings.use_nltk_data,
-    )
+    # The narrator's rate turns reading seconds into words.
+    limits = (settings.sentences, settings.seconds, settings.episode_seconds)
+    return SummaryOptions(*limits, settings.narrator.rate, settings.use_nltk_data)
 
 
 def script_options(settings: Settings) -> ScriptOptions:

@@ -203,8 +203,11 @@ def test_episode_page_plays_the_mp3(tmp_path: Path) -> None:
     assert report["played"] is True
     # Chromium's WebVTT parser read every cue of the transcript track.
     vtt_cues = files.vtt.read_text(encoding="utf-8").count(" --> ")
-    assert report["cues"] == vtt_cues == len(case.episode.cues)
+    # Lines too long for one caption are cut into several cues.
+    assert report["cues"] == vtt_cues >= len(case.episode.cues)
     start, end, text = report["firstCue"]
     first = case.episode.cues[0]
-    assert (start, end) == pytest.approx((first.start_ms / 1000, first.end_ms / 1000))
+    # The first line's first caption: it starts with the line, ends within it.
+    assert start == pytest.approx(first.start_ms / 1000)
+    assert start < end <= first.end_ms / 1000 + 1e-6
     assert text.startswith("<v Host>Welcome to Review Digest.")
