@@ -641,3 +641,41 @@ def test_url_handed_over_as_a_path_is_unfolded_not_refused() -> None:
 
     (target,) = find_targets([Path("https://example.com/review")])
     assert target.url == "https://example.com/review"
+
+
+CJK_REVIEWS = {
+    "zh": "这部电影的摄影非常出色，每一个镜头都像一幅画。演员的表演自然而动人。"
+    "可惜故事的后半段节奏拖沓。总的来说，这是一部值得一看的电影。\n",
+    "ja": "映画の映像はとても美しい。俳優の演技も自然で感動的だった。"
+    "しかし後半は少し長く感じた。全体としては見る価値のある作品だ。\n",
+}
+
+
+@pytest.mark.parametrize("language", sorted(CJK_REVIEWS))
+def test_a_one_line_cjk_review_is_prose_not_a_title(
+    tmp_path: Path, language: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / f"{language}.txt"
+    path.write_text(CJK_REVIEWS[language], encoding="utf-8")
+    review = read_review(path)
+    assert review.text == CJK_REVIEWS[language].strip()
+    assert review.language == language
+    assert "word(s)" not in caplog.text  # counted by characters, not spaces
+
+
+@pytest.mark.integration
+def test_cjk_reviews_build_an_episode(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for language, text in CJK_REVIEWS.items():
+        (tmp_path / f"{language}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out" / "ep.mp3"
+    proc = subprocess.run(
+        [sys.executable, "-m", "digest", "-q", "build", str(tmp_path), "-o", str(out),
+         "--no-feed"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    chapters = out.with_suffix(".chapters.json").read_text(encoding="utf-8")
+    assert chapters.count('"title"') >= 4  # intro, two reviews, outro

@@ -308,7 +308,7 @@ def _finish(review: Review, kind: Kind, options: IngestOptions) -> Review:
             MAX_REVIEW_CHARS,
         )
         text = _cut(text, MAX_REVIEW_CHARS)
-    words = len(text.split())
+    words = _word_count(text)
     if words < MIN_REVIEW_WORDS:
         log.warning(
             "%s: %r has only %d word(s); its summary will be that short",
@@ -322,6 +322,16 @@ def _finish(review: Review, kind: Kind, options: IngestOptions) -> Review:
     if options.detect_language and (language is None or kind in ("page", "feed")):
         language = detect_language(text) or language
     return replace(review, text=text, language=language)
+
+
+# Chinese, Japanese and Korean script, written without spaces between words.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _word_count(text: str) -> int:
+    """Words separated by spaces, plus one per two CJK characters (about a word)."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub("", text).split()) + cjk // 2
 
 
 def _cut(text: str, limit: int) -> str:

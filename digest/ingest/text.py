@@ -210,6 +210,9 @@ def _heading(lines: list[str]) -> tuple[str | None, int]:
         and len(line.split()) <= 12
         and any(ch.isalnum() for ch in line)
         and not line.endswith((".", "!", "?", ":", ";", ",", "”", '"'))
+        # A line with Chinese or Japanese sentence marks is prose, not a title
+        # (it has no spaces to count as words).
+        and not any(mark in line for mark in "。！？")
     ):
         return line, first + 1
     return None, 0

@@ -161,6 +161,7 @@ def write_manifest(
             "reviews": episode.reviews,
             "loudness_lufs": episode.loudness_lufs,
             "true_peak_dbtp": episode.true_peak_dbtp,
+            "near_peak": episode.near_peak,
             "chapters": [[c.title, c.start_ms, c.end_ms] for c in episode.chapters],
         },
     }
@@ -211,6 +212,12 @@ def up_to_date_episode(
             reviews=int(info["reviews"]),
             loudness_lufs=float(info["loudness_lufs"]),
             true_peak_dbtp=float(info["true_peak_dbtp"]),
+            near_peak=_optional_float(info.get("near_peak")),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _optional_float(value: object) -> float | None:
+    """A recorded number, or None (records from before it was kept have none)."""
+    return float(value) if isinstance(value, int | float) else None
