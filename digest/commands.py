@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import (
-    TEMPLATES_FILE,
+    NOT_PROFILES,
     Settings,
     VoiceProfile,
     build_settings,
@@ -30,7 +30,7 @@ from digest.media.engines import find_ffmpeg, prepare_espeak
 from digest.media.ffmpeg import MAX_MUSIC_BYTES
 from digest.models import Line, LineKind, Script, Summary, speech_text
 from digest.options import channel as feed_channel
-from digest.options import encoding, script_options
+from digest.options import encoding, script_options, speech
 from digest.pipeline import BuildResult, spoken_summaries, summarize_paths
 from digest.publish.feed import write_feed
 from digest.script import Timeline, estimate_timeline, script_voices, write_script
@@ -50,10 +50,10 @@ _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def profile_paths(folder: Path) -> tuple[Path, ...]:
-    """Every voice profile file in ``folder`` (``templates.toml`` is not one)."""
+    """Every voice profile file in ``folder`` (templates and lexicon are none)."""
     if not folder.is_dir():
         return ()
-    return tuple(p for p in sorted(folder.glob("*.toml")) if p.name != TEMPLATES_FILE)
+    return tuple(p for p in sorted(folder.glob("*.toml")) if p.name not in NOT_PROFILES)
 
 
 def find_profile(settings: Settings, name: str) -> VoiceProfile:
@@ -68,7 +68,7 @@ def find_profile(settings: Settings, name: str) -> VoiceProfile:
             f"voice profile name {name!r} must be letters, digits, - or _"
         )
     path = folder / f"{name}.toml" if folder else None
-    if path is None or not path.is_file() or path.name == TEMPLATES_FILE:
+    if path is None or not path.is_file() or path.name in NOT_PROFILES:
         known = ["host", "narrator"]
         if folder:
             known += [p.stem for p in profile_paths(folder) if p.stem not in known]
@@ -112,7 +112,7 @@ def preview_voice(
         synthesizer = Pyttsx3Synthesizer(
             timeout=settings.synth_timeout_s, retries=settings.synth_retries
         )
-    line = Line(profile.name, spoken, LineKind.SENTENCE, 0)
+    line = speech(settings).heard(Line(profile.name, spoken, LineKind.SENTENCE, 0))
     with work_folder("digest-say-") as tmp:
         clip = synthesizer.synthesize(line, profile, tmp / "say.wav")
         export_audio(clip.path, out, spec)

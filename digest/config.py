@@ -21,6 +21,8 @@ from typing import Any, NamedTuple, cast
 from digest.errors import ConfigError
 
 TEMPLATES_FILE = "templates.toml"
+LEXICON_FILE = "lexicon.toml"
+NOT_PROFILES = (TEMPLATES_FILE, LEXICON_FILE)  # voices/ files that are no profile
 # Longest configurable pause: with the few milliseconds kept around each clip it
 # stays under the 2 s that players and podcast checks call dead air.
 MAX_PAUSE_MS = 1800

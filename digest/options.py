@@ -22,6 +22,7 @@ from digest.run.pool import default_jobs, open_pool
 from digest.script import ScriptOptions
 from digest.speak.batches import Speech
 from digest.speak.espeak import Synthesizer
+from digest.speak.lexicon import load_lexicon
 from digest.speak.worker import EngineSpec
 from digest.store.show import Show
 from digest.summarize.reviews import SummaryOptions
@@ -62,13 +63,14 @@ def engine_spec(settings: Settings) -> EngineSpec:
 
 def speech(settings: Settings, synthesizer: Synthesizer | None = None) -> Speech:
     """How the build speaks: worker processes (or a Dask cluster), or a given
-    synthesizer in this process."""
+    synthesizer in this process; and the pronunciation lexicon of voices/."""
     jobs = settings.jobs or default_jobs()
     return Speech(
         engine_spec(settings),
         pool=lambda: open_pool(settings.executor, jobs),
         synthesizer=synthesizer,
         nearby=settings.executor in (None, "", "process"),
+        lexicon=load_lexicon(settings.voices_dir),
     )
 
 

@@ -23,6 +23,9 @@ How the work is cut, and why:
   with the WAV bytes instead.
 * One short batch (an edit's few new lines) is spoken by this process's own
   engine while it has never spoken: starting a worker would cost more.
+* Every line is prepared for the ear (:func:`~digest.speak.ear.for_the_ear`) in
+  :func:`speak_lines` (and ``digest say``) by :meth:`Speech.heard`, before its
+  key is made; its clip then carries the written line back, for the transcript.
 """
 
 import logging
@@ -41,6 +44,7 @@ from digest.run.pool import (
     run_all,
 )
 from digest.speak.cache import CachingSynthesizer, ClipCache, clip_key
+from digest.speak.ear import Lexicon, for_the_ear
 from digest.speak.espeak import Synthesizer, read_wav_info
 from digest.speak.worker import (
     BATCH_SECONDS,
@@ -316,6 +320,12 @@ class Speech:
     synthesizer: Synthesizer | None = None
     # Whether a short batch may be spoken by this process's own engine.
     nearby: bool = True
+    # Written word → how to say it (voices/lexicon.toml), for every engine.
+    lexicon: Lexicon = ()
+
+    def heard(self, line: Line) -> Line:
+        """``line`` as every engine is given it: prepared for the ear."""
+        return replace(line, text=for_the_ear(line.text, self.lexicon))
 
 
 def speak_lines(
@@ -328,7 +338,25 @@ def speak_lines(
     stats: CacheStats,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, Clip]]:
-    """Every line's clip as it is ready: from worker processes, or the synthesizer."""
+    """Every line's clip as it is ready: from worker processes, or the synthesizer.
+
+    The engines (and the cache keys) get each line as :func:`for_the_ear` says
+    it; the clips come back with the script's own lines.
+    """
+    heard = [speech.heard(line) for line in lines]
+    made = _speak_heard(heard, voices, workdir, speech, cache, stats, progress)
+    return ((index, replace(clip, line=lines[index])) for index, clip in made)
+
+
+def _speak_heard(
+    lines: Sequence[Line],
+    voices: Callable[[str], VoiceProfile],
+    workdir: Path,
+    speech: Speech,
+    cache: ClipCache | None,
+    stats: CacheStats,
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[int, Clip]]:
     if speech.synthesizer is not None:
         return iter_local_clips(
             lines, voices, workdir, speech.synthesizer,

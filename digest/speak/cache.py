@@ -3,10 +3,11 @@
 In: a :class:`~digest.speak.espeak.Synthesizer` and a cache folder (default
 ``<output folder>/.cache/clips``). Out: the same clips the synthesizer would make;
 the engine runs only for lines whose key is not in the cache. The key is a sha256
-of the spoken text, the voice profile (engine voice, rate, pitch, volume), the
-engine's name and version, the clip format and :data:`CACHE_FORMAT`. Entries are
-kept in a :class:`~digest.store.cache.VerifiedStore`, and each is also checked to
-be a 16-bit mono WAV before it is used.
+of the text the engine is given (prepared for the ear, lexicon applied), the voice
+profile (engine voice, rate, pitch, volume), the engine's name and version, the
+clip format and :data:`CACHE_FORMAT`. Entries are kept in a
+:class:`~digest.store.cache.VerifiedStore`, and each is also checked to be a
+16-bit mono WAV before it is used.
 """
 
 import json
@@ -25,7 +26,7 @@ from digest.store.files import sha256_hex
 log = logging.getLogger("digest")
 
 # Bump when the key or the entry layout changes: old entries are then never hit.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the key holds the text for the ear (speak/ear.py)
 # What an entry holds: the engine's own WAV, checked to be 16-bit mono PCM.
 CLIP_FORMAT = "wav-pcm16-mono"
 

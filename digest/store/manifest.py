@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest.config import Settings
+from digest.config import LEXICON_FILE, Settings
 from digest.errors import DigestError, OutputError
 from digest.media.engines import Engines
 from digest.models import Chapter, Episode, Review, Script
@@ -77,6 +77,10 @@ def settings_record(settings: Settings) -> dict[str, Any]:
         path = getattr(settings, name)
         if path is not None:
             record[f"{name}_sha256"] = file_sha256(path)
+    # The lexicon changes what is said but not the script: hash the file itself.
+    lexicon = settings.voices_dir / LEXICON_FILE if settings.voices_dir else None
+    if lexicon is not None and lexicon.is_file():
+        record["lexicon_sha256"] = file_sha256(lexicon)
     return record
 
 
