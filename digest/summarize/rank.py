@@ -111,7 +111,7 @@ def _prior(
     sentences: Sequence[str], judged: Floats, opinionated: float, weights: Weights
 ) -> Floats:
     """Per-sentence weight from what matters in reviews, independent of the graph."""
-    strength = verdict.strength(judged, weights.opinion_cap)
+    strength = verdict.strength(judged, weights.opinion_cap, opinionated >= 1)
     length = [_length_factor(word_count(s), weights) for s in sentences]
     boost = weights.opinion * opinionated
     return np.asarray(length) * (1.0 + boost * strength)
