@@ -154,3 +154,34 @@ def render_clips(
         if progress is not None:
             progress(index + 1, len(lines))
     return tuple(clips)
+
+
+@pytest.fixture
+def real_data(nltk_real: Path) -> Path:
+    """A private, go-w copy of the shared NLTK data as the only data root."""
+    return nltk_real
+
+
+@pytest.fixture
+def no_data(nltk_absent: Path) -> Path:
+    """An empty data root, so no real data can be found anywhere."""
+    return nltk_absent
+
+
+@pytest.fixture(params=["real", "fallback"])
+def nltk_path(request: pytest.FixtureRequest) -> str:
+    """Run a test once with NLTK's real data and once with the fallback."""
+    fixture = "nltk_real" if request.param == "real" else "nltk_absent"
+    request.getfixturevalue(fixture)
+    return str(request.param)
+
+
+def in_source_order(text: str, chosen: list[str]) -> bool:
+    """Every sentence occurs verbatim in ``text``, each after the one before."""
+    position = 0
+    for sentence in chosen:
+        found = text.find(sentence, position)
+        if found < 0:
+            return False
+        position = found + len(sentence)
+    return True

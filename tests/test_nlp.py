@@ -25,18 +25,6 @@ REVIEWS = sorted((SHARED / "reviews").glob("*.txt"))
 SUMM_DEV = sorted((SHARED / "summ-dev").glob("*.jsonl"))
 
 
-@pytest.fixture
-def real_data(nltk_real: Path) -> Path:
-    """A private, go-w copy of the shared NLTK data as the only data root."""
-    return nltk_real
-
-
-@pytest.fixture
-def no_data(nltk_absent: Path) -> Path:
-    """An empty data root, so no real data can be found anywhere."""
-    return nltk_absent
-
-
 @pytest.fixture(scope="module")
 def fallback() -> TextTools:
     """The built-in tools (reads no files)."""

@@ -6,29 +6,9 @@ summaries they shape, on both NLTK paths.
 
 import re
 
-import pytest
-
 from digest.summarize.rank import summarize_text
 
-
-@pytest.fixture(params=["real", "fallback"])
-def nltk_path(request: pytest.FixtureRequest) -> str:
-    """Run a test once with NLTK's real data and once with the fallback."""
-    fixture = "nltk_real" if request.param == "real" else "nltk_absent"
-    request.getfixturevalue(fixture)
-    return str(request.param)
-
-
-def in_source_order(text: str, chosen: list[str]) -> bool:
-    """Every sentence occurs verbatim in ``text``, each after the one before."""
-    position = 0
-    for sentence in chosen:
-        found = text.find(sentence, position)
-        if found < 0:
-            return False
-        position = found + len(sentence)
-    return True
-
+from .conftest import in_source_order
 
 REVIEW_WITH_LABELS = (
     "Synopsis: a retired pilot flies one last mission over the mountains.\n"

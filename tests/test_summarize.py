@@ -23,7 +23,7 @@ from digest.summarize.rank import (
     words_for_seconds,
 )
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, in_source_order
 
 GOLDEN = Path(__file__).parent / "golden_summaries"
 REGENERATE = os.environ.get("DIGEST_REGEN_GOLDEN") == "1"
@@ -36,25 +36,6 @@ TEXT = (
     "Still, the tense and clever direction by Ruiz makes the thriller worth seeing. "
     "Bring a friend."
 )
-
-
-@pytest.fixture(params=["real", "fallback"])
-def nltk_path(request: pytest.FixtureRequest) -> str:
-    """Run a test once with NLTK's real data and once with the fallback."""
-    fixture = "nltk_real" if request.param == "real" else "nltk_absent"
-    request.getfixturevalue(fixture)
-    return str(request.param)
-
-
-def in_source_order(text: str, chosen: list[str]) -> bool:
-    """Every sentence occurs verbatim in ``text``, each after the one before."""
-    position = 0
-    for sentence in chosen:
-        found = text.find(sentence, position)
-        if found < 0:
-            return False
-        position = found + len(sentence)
-    return True
 
 
 def test_library_function_is_exported_and_verbatim(nltk_path: str) -> None:

@@ -14,18 +14,6 @@ def fallback() -> TextTools:
     return load_text_tools(use_nltk_data=False)
 
 
-@pytest.fixture
-def real_data(nltk_real: Path) -> Path:
-    """The shared NLTK data as the data root."""
-    return nltk_real
-
-
-@pytest.fixture
-def no_data(nltk_absent: Path) -> Path:
-    """No NLTK data anywhere."""
-    return nltk_absent
-
-
 def test_word_count_reads_cjk_in_pairs() -> None:
     assert word_count("two words") == 2
     assert word_count("电影很好。") == 2

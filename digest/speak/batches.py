@@ -280,13 +280,13 @@ def _speak_on_pool(
 
 
 def iter_local_clips(
+    synthesizer: Synthesizer,
     lines: Sequence[Line],
     voices: Callable[[str], VoiceProfile],
     workdir: Path,
-    synthesizer: Synthesizer,
     *,
-    cache: ClipCache | None,
     stats: CacheStats,
+    cache: ClipCache | None,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, Clip]]:
     """Every line's clip from ``synthesizer`` in this process, one after another.
@@ -344,24 +344,24 @@ def speak_lines(
     it; the clips come back with the script's own lines.
     """
     heard = [speech.heard(line) for line in lines]
-    made = _speak_heard(heard, voices, workdir, speech, cache, stats, progress)
+    if speech.synthesizer is not None:
+        made = iter_local_clips(
+            speech.synthesizer, heard, voices, workdir,
+            stats=stats, cache=cache, progress=progress,
+        )  # fmt: skip
+    else:
+        job, engine_voice = _worker_job(workdir, speech)
+        made = iter_clips(
+            heard, voices, job,
+            engine_voice=engine_voice, cache=cache, stats=stats, progress=progress,
+        )  # fmt: skip
     return ((index, replace(clip, line=lines[index])) for index, clip in made)
 
 
-def _speak_heard(
-    lines: Sequence[Line],
-    voices: Callable[[str], VoiceProfile],
-    workdir: Path,
-    speech: Speech,
-    cache: ClipCache | None,
-    stats: CacheStats,
-    progress: Callable[[int], None] | None,
-) -> Iterator[tuple[int, Clip]]:
-    if speech.synthesizer is not None:
-        return iter_local_clips(
-            lines, voices, workdir, speech.synthesizer,
-            cache=cache, stats=stats, progress=progress,
-        )  # fmt: skip
+def _worker_job(
+    workdir: Path, speech: Speech
+) -> tuple[SpeechJob, Callable[[VoiceProfile], str]]:
+    """Speech by worker processes, and this process's engine's id for a profile."""
     from digest.speak.espeak import Pyttsx3Synthesizer
 
     # This process's engine names voices and versions for the cache keys, and
@@ -376,7 +376,4 @@ def _speak_heard(
         pool=speech.pool,
         nearby=local if speech.nearby else None,
     )
-    return iter_clips(
-        lines, voices, job,
-        engine_voice=local.check, cache=cache, stats=stats, progress=progress,
-    )  # fmt: skip
+    return job, local.check
