@@ -51,7 +51,8 @@ from digest.publish.cover import (
     MAX_COVER_BYTES,
     CoverArt,
     cover_path,
-    episode_cover,
+    drawn_cover,
+    read_cover,
     write_cover_file,
 )
 from digest.publish.episode import tag_episode
@@ -212,6 +213,7 @@ def _build(
         if done is not None:
             return _already(done, settings, engines, lap, bar)
     # Files the user named are checked before minutes of work, not after.
+    user_cover = read_cover(settings.cover) if settings.cover is not None else None
     if settings.music is not None:
         check_music(engines.ffmpeg.path, settings.music)
     bar.stage("summarize")
@@ -232,7 +234,7 @@ def _build(
     log.info("script: %d segments, %d lines", len(script.segments), len(script.lines))
     # From here on the title is the script's: the one given, or made from the reviews.
     settings = replace(settings, title=script.title)
-    cover = episode_cover(settings.cover, script.show, script.title)
+    cover = user_cover or drawn_cover(script.show, script.title)
     files = (
         settings.output,
         *Sidecars.for_mp3(settings.output).paths,

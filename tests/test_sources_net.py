@@ -119,11 +119,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(b"no route", "text/plain", 404)
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[str, list[str]]]:
-    """A loopback HTTP server for one test: (base URL, paths requested)."""
+def _serve(base: type[_Handler]) -> Iterator[tuple[str, list[str]]]:
+    """A loopback HTTP server with ``base``'s routes: (base URL, paths requested)."""
     seen: list[str] = []
-    handler = type("Handler", (_Handler,), {"seen": seen})
+    handler = type("Handler", (base,), {"seen": seen})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     thread = threading.Thread(
@@ -136,6 +135,12 @@ def server() -> Iterator[tuple[str, list[str]]]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, list[str]]]:
+    """A loopback HTTP server for one test: (base URL, paths requested)."""
+    yield from _serve(_Handler)
 
 
 @pytest.fixture(autouse=True)
@@ -291,17 +296,7 @@ class _Elsewhere(_Handler):
 @pytest.fixture
 def two_names() -> Iterator[tuple[str, list[str]]]:
     """A loopback server reachable as 127.0.0.1 and as localhost."""
-    seen: list[str] = []
-    handler = type("Handler", (_Elsewhere,), {"seen": seen})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    yield from _serve(_Elsewhere)
 
 
 def test_redirect_to_another_host_is_refused_by_default(

@@ -269,10 +269,8 @@ def read_cover(path: Path) -> CoverArt:
     return cover_from_bytes(data, str(path))
 
 
-def episode_cover(user: Path | None, show: str, title: str) -> CoverArt:
-    """The user's cover art (``--cover``), checked, or one drawn for the episode."""
-    if user is not None:
-        return read_cover(user)
+def drawn_cover(show: str, title: str) -> CoverArt:
+    """The cover drawn for an episode when the user gives none."""
     return cover_from_bytes(render_cover(show, title), "generated cover")
 
 
