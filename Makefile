@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 
-.PHONY: episode test test-fast test-install lint format bench bench-summary clean distclean
+.PHONY: episode test test-fast test-install lint format bench bench-summary bench-wer bench-neural clean distclean
 
 $(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "digest needs Python >= 3.11")'
@@ -43,8 +43,17 @@ bench-summary: $(VENV)/.bench-stamp
 bench: $(STAMP)
 	$(BIN)/python bench/episode.py --write BENCHMARKS.md $(BENCH_ARGS)
 
+## Word error rate per voice setting by an offline listener (Whisper tiny.en), with
+## squash and loudness, beside plain espeak-ng (writes BENCHMARKS.md; WER_ARGS="--quick").
+bench-wer: $(VENV)/.bench-stamp
+	$(BIN)/python bench/wer.py --write BENCHMARKS.md $(WER_ARGS)
+
+## Two cold --voices neural builds of N = 50: speed, peak memory, same bytes (writes BENCHMARKS.md).
+bench-neural: $(VENV)/.bench-stamp
+	$(BIN)/python bench/neural.py --write BENCHMARKS.md $(NEURAL_ARGS)
+
 $(VENV)/.bench-stamp: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,neural]'
 	@touch $@
 
 lint: $(STAMP)

@@ -15,6 +15,6 @@ setup(
     package_data={
         "digest": ["py.typed"],
         "digest.speak": ["*.json"],
-        "digest.voices": ["*.toml"],
+        "digest.voices": ["*.toml", "neural/*.toml"],
     },
 )

@@ -23,10 +23,6 @@ from digest.commands import (
     plan_episode,
     preview_voice,
     rebuild_feed,
-    render_build,
-    render_plan,
-    render_summaries,
-    render_voices,
     run_doctor,
 )
 from digest.config import Settings, build_settings
@@ -38,6 +34,7 @@ from digest.errors import (
     UsageError,
 )
 from digest.pipeline import build_episode, summarize_paths
+from digest.render import render_build, render_plan, render_summaries, render_voices
 from digest.run.pool import Terminated, signals_interrupt
 from digest.run.progress import make_progress, routed_logs, setup_logging
 from digest.store.show import update_show
@@ -143,7 +140,8 @@ RedirectsOpt = Annotated[
     ),
 ]
 VoicesOpt = Annotated[
-    Path | None, typer.Option(help="Folder of voice profiles [default: bundled].")
+    Path | None,
+    typer.Option(help="Voice profiles: a folder, or 'neural' [default: bundled]."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 FolderArg = Annotated[Path, typer.Argument(help="Output folder [default: output].")]

@@ -3,14 +3,12 @@ the build's settings, and output.
 
 Each command function takes the :class:`Settings` (and the command's own values) and
 returns a record; ``digest build`` and ``summarize`` call :mod:`digest.pipeline`
-directly, ``build --dry-run`` calls :func:`plan_episode`. The ``render_*`` functions
-turn those records into what the CLI prints: plain text, or JSON with ``--json``
-(the keys are what scripts rely on; the README documents them). Nothing here prints;
+directly, ``build --dry-run`` calls :func:`plan_episode`. :mod:`digest.render`
+turns those records into what the CLI prints. Nothing here prints;
 the only files written are the ones a command names: the preview (``say``),
 ``feed.xml`` and the show file (``show.toml``).
 """
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,17 +28,23 @@ from digest.media.engines import find_ffmpeg, prepare_espeak
 from digest.media.ffmpeg import MAX_MUSIC_BYTES
 from digest.models import Line, LineKind, Script, Summary, speech_text
 from digest.options import channel as feed_channel
-from digest.options import encoding, script_options, speech
-from digest.pipeline import BuildResult, spoken_summaries, summarize_paths
+from digest.options import encoding, engine_spec, script_options, speech
+from digest.pipeline import spoken_summaries, summarize_paths
 from digest.publish.feed import write_feed
 from digest.script import Timeline, estimate_timeline, script_voices, write_script
 from digest.speak.espeak import EngineVoice, Pyttsx3Synthesizer, Synthesizer
+from digest.speak.piper import PIPER_VOICES
+from digest.speak.registry import (
+    check_engines,
+    neural_missing,
+    piper_voice,
+    speak_one,
+)
 from digest.stitch import framing
 from digest.store import show as show_file
-from digest.store.files import check_input_file, work_folder
+from digest.store.files import check_input_file, check_output_file, work_folder
 from digest.store.lock import output_lock
 from digest.summarize.nlp import load_text_tools
-from digest.timefmt import hours_clock, tenths_clock
 
 # A profile name is a bare file name in the voices folder, never a path.
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -102,19 +106,19 @@ def preview_voice(
         raise InputError("nothing to say: the text is empty")
     if out.suffix.lower() not in (".wav", ".mp3"):
         raise UsageError(f"-o {out}: give a file name ending in .wav or .mp3")
+    check_output_file(out)  # never a device, FIFO or folder (exit 7)
     profile = find_profile(settings, voice)
     spec = None
     if out.suffix.lower() == ".mp3":
         ffmpeg = find_ffmpeg(settings.ffmpeg)
         spec = encoding(settings, ffmpeg.path, ffmpeg.version)
-    if synthesizer is None:
-        prepare_espeak(settings.espeak)
-        synthesizer = Pyttsx3Synthesizer(
-            timeout=settings.synth_timeout_s, retries=settings.synth_retries
-        )
     line = speech(settings).heard(Line(profile.name, spoken, LineKind.SENTENCE, 0))
     with work_folder("digest-say-") as tmp:
-        clip = synthesizer.synthesize(line, profile, tmp / "say.wav")
+        if synthesizer is not None:
+            clip = synthesizer.synthesize(line, profile, tmp / "say.wav")
+        else:
+            check_engines((profile,))
+            clip = speak_one(line, profile, engine_spec(settings), tmp)
         export_audio(clip.path, out, spec)
     return SayResult(out, profile, clip.seconds)
 
@@ -130,6 +134,9 @@ class VoiceListing:
     engine: tuple[EngineVoice, ...]
     variants: tuple[str, ...]
     resolved: tuple[str, ...]  # the engine id each profile maps to
+    # Piper's bundled models and whether its extra is installed.
+    neural: tuple[str, ...] = ()
+    neural_missing: str | None = None
 
 
 def list_voices(settings: Settings) -> VoiceListing:
@@ -141,9 +148,18 @@ def list_voices(settings: Settings) -> VoiceListing:
                 profiles.append(load_voice_profile(path, VoiceProfile(path.stem)))
     prepare_espeak(settings.espeak)
     synth = Pyttsx3Synthesizer(timeout=settings.synth_timeout_s)
-    resolved = tuple(synth.check(profile) for profile in profiles)
+    missing = neural_missing()
+    resolved = tuple(
+        synth.check(p) if p.engine == "espeak" else missing or piper_voice(p)
+        for p in profiles
+    )
     return VoiceListing(
-        tuple(profiles), tuple(synth.engine_voices()), synth.variants(), resolved
+        tuple(profiles),
+        tuple(synth.engine_voices()),
+        synth.variants(),
+        resolved,
+        tuple(PIPER_VOICES),
+        missing,
     )
 
 
@@ -173,7 +189,8 @@ def run_doctor(settings: Settings) -> DoctorReport:
         english = [v for v in ids if "/en" in v or v.startswith("en")]
         lines.append(f"voices: {len(ids)} available; English: {', '.join(english)}")
         for profile in (settings.host, settings.narrator):
-            resolved = synth.check(profile)
+            piper = profile.engine != "espeak"
+            resolved = piper_voice(profile) if piper else synth.check(profile)
             origin = profile.source or "built-in"
             lines.append(
                 f"  {profile.name}: {profile.voice} → {resolved}, {profile.rate} wpm, "
@@ -182,6 +199,10 @@ def run_doctor(settings: Settings) -> DoctorReport:
     except DigestError as exc:
         ok = False
         lines.append(f"speech engine: MISSING: {exc}")
+    missing = neural_missing()
+    lines.append(f"neural voices (Piper, optional): {missing or 'installed'}")
+    if missing and "piper" in (settings.host.engine, settings.narrator.engine):
+        ok = False
     try:
         ffmpeg = find_ffmpeg(settings.ffmpeg)
         lines.append(f"ffmpeg: {ffmpeg.version} from {ffmpeg.source} ({ffmpeg.path})")
@@ -245,16 +266,7 @@ def edit_show(folder: Path, assignments: Sequence[str]) -> str:
     return f"# {show_file.show_path(folder)}\n{show_file.render_show(show)}"
 
 
-# --- what the commands print --------------------------------------------------------
-
-
-def _json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False, indent=2)
-
-
-def _source(summary: Summary) -> str:
-    """Where a review came from, as the user named it (a URL stays a URL)."""
-    return summary.review.url or str(summary.review.source)
+# --- the dry run ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,171 +292,3 @@ def plan_episode(paths: Sequence[Path | str], settings: Settings) -> Plan:
             script, script_voices(script, script_options(settings)), lead, tail
         ),
     )
-
-
-def render_plan(plan: Plan, as_json: bool = False) -> str:
-    """The dry run: every line of the script with its estimated start and length."""
-    script, timeline = plan.script, plan.timeline
-    if as_json:
-        segments: list[dict[str, Any]] = []
-        for timed in timeline.lines:
-            if len(segments) <= timed.segment_index:
-                start = timed.start_ms / 1000 if segments else 0.0
-                segments.append({"title": timed.segment, "start_s": start, "lines": []})
-            line = timed.line
-            segments[-1]["lines"].append(
-                {
-                    "speaker": line.speaker,
-                    "kind": str(line.kind),
-                    "text": line.text,
-                    "start_s": timed.start_ms / 1000,
-                    "seconds": timed.speech_ms / 1000,
-                    "pause_s": line.pause_after_ms / 1000,
-                }
-            )
-        return _json(
-            {
-                "show": script.show,
-                "title": script.title,
-                "date": script.episode_date.isoformat(),
-                "reviews": len(plan.summaries),
-                "estimated_seconds": timeline.total_ms / 1000,
-                "segments": segments,
-            }
-        )
-    out = [
-        f"{script.title} ({script.show}, {script.episode_date.isoformat()})",
-        "Dry run: nothing synthesized; times estimated from words per minute.",
-    ]
-    segment = -1
-    for timed in timeline.lines:
-        if timed.segment_index != segment:
-            segment = timed.segment_index
-            out.append(f"\n## {timed.segment}")
-        line = timed.line
-        out.append(
-            f"{tenths_clock(timed.start_ms):>8}  {line.speaker:<9} "
-            f"{timed.speech_ms / 1000:5.1f} s  {line.text}"
-        )
-    out.append(
-        f"\nEstimated length {hours_clock(timeline.total_ms / 1000)}: "
-        f"{len(plan.summaries)} reviews, {len(timeline.lines)} lines."
-    )
-    return "\n".join(out)
-
-
-def _near(share: float | None) -> str:
-    """The share of frames near the peak, for the build line (if measured)."""
-    return "" if share is None else f", {100 * share:.1f} % of frames within 1 dB"
-
-
-def render_build(result: BuildResult, as_json: bool = False) -> str:
-    """What a build wrote (or found up to date), its length and loudness."""
-    episode = result.episode
-    if as_json:
-        return _json(
-            {
-                "path": str(episode.path),
-                "up_to_date": result.up_to_date,
-                "title": episode.title,
-                "seconds": round(episode.seconds, 3),
-                "reviews": episode.reviews,
-                "loudness_lufs": episode.loudness_lufs,
-                "true_peak_dbtp": episode.true_peak_dbtp,
-                "near_peak": episode.near_peak,
-                "timings": {stage: round(t, 3) for stage, t in result.timings},
-                "chapters": [
-                    {"title": c.title, "start_s": c.start_ms / 1000}
-                    for c in episode.chapters
-                ],
-            }
-        )
-    done = "Up to date:" if result.up_to_date else "Wrote"
-    total = sum(seconds for _, seconds in result.timings)
-    return (
-        f"{done} {episode.path} ({hours_clock(episode.seconds)}, "
-        f"{episode.reviews} review{'s' if episode.reviews != 1 else ''}, "
-        f"{len(episode.chapters)} chapters, {episode.loudness_lufs:.1f} LUFS, "
-        f"peak {episode.true_peak_dbtp:.1f} dBTP{_near(episode.near_peak)}) "
-        f"in {total:.1f} s"
-    )
-
-
-def render_summaries(summaries: tuple[Summary, ...], as_json: bool = False) -> str:
-    """Each review's title, source, facts and summary sentences."""
-    if as_json:
-        reviews = [
-            {
-                "source": _source(s),
-                "title": s.review.title,
-                "critic": s.review.critic,
-                "outlet": s.review.outlet,
-                "language": s.review.language,
-                "sentences": list(s.sentences),
-                "paragraphs": list(s.paragraphs),
-                "facts": {
-                    "certificate": s.facts.certificate,
-                    "runtime_minutes": s.facts.runtime_minutes,
-                    "rating": s.facts.rating,
-                },
-            }
-            for s in summaries
-        ]
-        return _json({"reviews": reviews})
-    out: list[str] = []
-    for index, summary in enumerate(summaries):
-        if index:
-            out.append("")
-        out.append(f"# {summary.review.title}  ({_source(summary)})")
-        facts = summary.facts
-        known = [
-            facts.certificate,
-            f"{facts.runtime_minutes} minutes" if facts.runtime_minutes else None,
-            facts.rating,
-        ]
-        if any(known):
-            out.append("  " + ", ".join(k for k in known if k))
-        out.extend(f"- {sentence}" for sentence in summary.sentences)
-    return "\n".join(out)
-
-
-def render_voices(listing: VoiceListing, as_json: bool = False) -> str:
-    """The profiles with the engine voice each resolves to, then the engine's."""
-    pairs = list(zip(listing.profiles, listing.resolved, strict=True))
-    if as_json:
-        return _json(
-            {
-                "profiles": [
-                    {
-                        "name": p.name,
-                        "voice": p.voice,
-                        "engine_voice": resolved,
-                        "rate": p.rate,
-                        "pitch": p.pitch,
-                        "volume": p.volume,
-                        "source": str(p.source) if p.source else None,
-                    }
-                    for p, resolved in pairs
-                ],
-                "engine": [
-                    {"id": v.id, "name": v.name, "languages": list(v.languages)}
-                    for v in listing.engine
-                ],
-                "variants": list(listing.variants),
-            }
-        )
-    out = ["Profiles:"]
-    for p, resolved in pairs:
-        where = f"  ({p.source})" if p.source else "  (built-in)"
-        out.append(
-            f"  {p.name:<10} {p.voice} -> {resolved}, {p.rate} wpm, "
-            f"pitch {p.pitch}, volume {p.volume:g}{where}"
-        )
-    out.append(f"Engine voices ({len(listing.engine)}, pyttsx3 + espeak-ng):")
-    out.extend(
-        f"  {v.id:<16} {v.name:<32} {', '.join(v.languages)}" for v in listing.engine
-    )
-    if listing.variants:
-        out.append('Variants (voice = "en-us+NAME" or variant = "NAME"):')
-        out.append("  " + ", ".join(listing.variants))
-    return "\n".join(out)

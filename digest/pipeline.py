@@ -67,6 +67,7 @@ from digest.speak.batches import speak_lines
 from digest.speak.cache import ClipCache
 from digest.speak.espeak import Synthesizer
 from digest.speak.narrators import engine_voices_for, narrators_for
+from digest.speak.registry import check_engines
 from digest.stitch import (
     Stitcher,
     add_music,
@@ -206,6 +207,8 @@ def _build(
     release_large_blocks()  # before the big arrays of summarizing and levelling
     lap = Laps()
     engines = engines or preflight(settings.espeak, settings.ffmpeg)
+    if synthesizer is None:  # Piper's extra and model, before any work
+        check_engines((settings.host, settings.narrator))
     sources = sources_hash(source_files(paths), settings, engines)
     if sources is not None and not force:
         # Nothing read, summarized or scripted when no file or setting changed.

@@ -377,6 +377,8 @@ def test_extra_profiles_are_found_by_name(tmp_path: Path) -> None:
         ({"DIGEST_SENTENCES": ""}, "DIGEST_SENTENCES must be a whole number"),
         ({"DIGEST_BITRATE": "fast"}, r"DIGEST_BITRATE must be a whole number \(kbps\)"),
         ({"DIGEST_JOBS": "many"}, "DIGEST_JOBS must be a whole number"),
+        ({"DIGEST_BASE_URL": "http:/x"}, "DIGEST_BASE_URL is not an absolute http"),
+        ({"DIGEST_BASE_URL": "feeds/pod"}, "DIGEST_BASE_URL is not an absolute http"),
         ({"DIGEST_SYNTH_TIMEOUT": "soon"}, "DIGEST_SYNTH_TIMEOUT must be a number of"),
         ({"DIGEST_BITRATE": "100"}, "unsupported MP3 bitrate 100 kbps"),
         ({"DIGEST_ESPEAK": "fast"}, "DIGEST_ESPEAK must be auto, system or bundled"),

@@ -21,6 +21,7 @@ from digest.store.files import (
     check_output_file,
     sweep_work_folders,
     work_folder,
+    write_atomic,
 )
 
 
@@ -69,6 +70,15 @@ def test_an_output_that_is_not_a_regular_file_is_refused(
     with pytest.raises(OutputError, match="not a regular file") as info:
         check_output_file(path)
     assert info.value.exit_code == ExitCode.OUTPUT
+
+
+@pytest.mark.parametrize("name", ["show.toml", "show-cover.png", "feed.xml"])
+def test_no_file_digest_writes_replaces_a_fifo(tmp_path: Path, name: str) -> None:
+    # Every sidecar, the feed, the show file and covers go through write_atomic.
+    os.mkfifo(tmp_path / name)
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_atomic(tmp_path / name, b"data")
+    assert (tmp_path / name).is_fifo()
 
 
 def test_an_output_that_is_an_input_is_refused_by_any_spelling(tmp_path: Path) -> None:

@@ -109,6 +109,21 @@ def test_say_errors(args: list[str], code: ExitCode, needle: str) -> None:
     assert needle in error_line(result)
 
 
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_say_refuses_an_output_that_is_not_a_file(tmp_path: Path, kind: str) -> None:
+    import os
+
+    target = tmp_path / "preview.wav"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    result = invoke("say", "Hi.", "-o", str(target))
+    assert result.exit_code == ExitCode.OUTPUT, result.stderr
+    assert str(target) in error_line(result)
+    assert target.is_fifo() if kind == "fifo" else target.is_dir()
+
+
 @pytest.mark.parametrize("command", ["voices", "say"])
 def test_help(command: str) -> None:
     result = invoke(command, "--help")

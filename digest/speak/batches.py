@@ -95,6 +95,12 @@ class SpeechJob:
     pool: Callable[[], Pool]
     batch_seconds: float = BATCH_SECONDS
     nearby: Synthesizer | None = None
+    # A profile's engine id when its engine is not this process's (Piper).
+    engine_of: Callable[[VoiceProfile], str] | None = None
+
+    def id_for(self, profile: VoiceProfile) -> str:
+        """The engine id that speaks ``profile``: in its cache keys and results."""
+        return self.engine_id if self.engine_of is None else self.engine_of(profile)
 
 
 class _Lines:
@@ -150,7 +156,7 @@ def iter_clips(
     """
     profiles = [voices(line.speaker) for line in lines]
     keys = [
-        clip_key(line.text.strip(), p, job.engine_id, engine_voice(p))
+        clip_key(line.text.strip(), p, job.id_for(p), engine_voice(p))
         for line, p in zip(lines, profiles, strict=True)
     ]
     todo = _Lines(lines, profiles, keys, stats)
@@ -173,6 +179,7 @@ def iter_clips(
     batches = make_batches(missing, lines, profiles, job.engine, job.batch_seconds)
     nearby = job.nearby
     if len(batches) == 1 and nearby is not None and _speaks_nearby(batches[0], nearby):
+        # Only an espeak batch: this process's one engine is espeak.
         spoken = _speak_here(batches[0], nearby, lines, job)
     else:
         spoken = _speak_on_pool(batches, lines, job)
@@ -188,6 +195,8 @@ def iter_clips(
 
 def _speaks_nearby(batch: Batch, nearby: Synthesizer) -> bool:
     """Whether ``nearby`` should speak ``batch`` itself (short, engine unused)."""
+    if batch.kind != "espeak":
+        return False
     seconds = sum(
         expected_seconds(line.text, voice.rate)
         for line, voice in zip(batch.lines, batch.voices, strict=True)
@@ -255,11 +264,12 @@ def _speak_on_pool(
                 if result.retried and not last:
                     again.append(by_lines[result.indexes])
                     continue
-                same_engine = result.engine_id == job.engine_id
+                expected = job.id_for(by_lines[result.indexes].voices[0])
+                same_engine = result.engine_id == expected
                 if not same_engine and not warned:
                     log.warning(
                         "a worker runs %s, not %s: its clips are not cached",
-                        result.engine_id, job.engine_id,
+                        result.engine_id, expected,
                     )  # fmt: skip
                     warned = True
                 wavs = result.wavs or (None,) * len(result.indexes)
@@ -361,19 +371,20 @@ def speak_lines(
 def _worker_job(
     workdir: Path, speech: Speech
 ) -> tuple[SpeechJob, Callable[[VoiceProfile], str]]:
-    """Speech by worker processes, and this process's engine's id for a profile."""
-    from digest.speak.espeak import Pyttsx3Synthesizer
+    """Speech by worker processes, and the engine's id for a profile's voice."""
+    from digest.speak.registry import EngineIds
 
-    # This process's engine names voices and versions for the cache keys, and
-    # speaks a short batch itself when nothing else has.
-    local = Pyttsx3Synthesizer(
-        timeout=speech.engine.timeout_s, retries=speech.engine.retries
-    )
+    # This process's espeak engine names voices and versions for the cache keys,
+    # and speaks a short batch itself when nothing else has; Piper's ids come
+    # from its version and model hash.
+    ids = EngineIds(speech.engine)
+    local = ids.espeak
     job = SpeechJob(
         workdir,
         speech.engine,
         local.engine_id,
         pool=speech.pool,
         nearby=local if speech.nearby else None,
+        engine_of=ids.engine_id,
     )
-    return job, local.check
+    return job, ids.engine_voice

@@ -180,10 +180,13 @@ def derive_narrator(
         described = f"{name} ({tag})" if name else f"language {tag!r}"
         return None, f"text is in {described}; no matching voice, read with {reader}"
     _base, plus, variant = narrator.voice.partition("+")
+    if narrator.engine != "espeak":  # Piper's models are English: espeak reads it
+        plus = variant = ""
     derived = replace(
         narrator,
         name=f"{narrator.name}.{tag}",
         voice=f"{found.id}{plus}{variant}",
+        engine="espeak",
         # Errors about this voice should not point at narrator.toml.
         source=None,
     )

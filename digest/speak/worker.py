@@ -18,6 +18,9 @@ from digest.run.pool import watchdog
 # About this much expected speech per batch: large enough that starting a fresh
 # worker (~0.2 s) is a small share of the batch, small enough to share the work.
 BATCH_SECONDS = 240.0
+# Piper speaks ~10x real time per core, not espeak's hundreds: its batches are
+# shorter, so both cores share the work (~6 s each, ~0.5 s to start a worker).
+NEURAL_BATCH_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,11 @@ class Batch:
     # Where to write the clips (``clip-NNNNN.wav``), when the worker shares our
     # disk; None: send them back as bytes.
     folder: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The engine every line of the batch is spoken by (see make_batches)."""
+        return self.voices[0].engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +80,21 @@ def make_batches(
     engine: EngineSpec,
     seconds: float = BATCH_SECONDS,
 ) -> tuple[Batch, ...]:
-    """Cut the lines at ``indexes`` into batches of about ``seconds`` of speech."""
-    cuts: list[list[int]] = [[]]
-    total = 0.0
-    for index in indexes:
-        cuts[-1].append(index)
-        total += expected_seconds(lines[index].text, voices[index].rate)
-        if total >= seconds:
-            cuts.append([])
-            total = 0.0
+    """Cut the lines at ``indexes`` into batches of about ``seconds`` of speech.
+
+    Each engine's lines are cut apart (a process runs one engine), in order.
+    """
+    cuts: list[list[int]] = []
+    for kind in dict.fromkeys(voices[i].engine for i in indexes):
+        cuts.append([])
+        total = 0.0
+        most = seconds if kind == "espeak" else min(seconds, NEURAL_BATCH_SECONDS)
+        for index in (i for i in indexes if voices[i].engine == kind):
+            cuts[-1].append(index)
+            total += expected_seconds(lines[index].text, voices[index].rate)
+            if total >= most:
+                cuts.append([])
+                total = 0.0
     return tuple(
         Batch(
             tuple(cut),
@@ -97,12 +111,11 @@ def synthesize_batch(batch: Batch) -> BatchResult:
     """Speak every line of ``batch`` with this process's one engine (worker side)."""
     import tempfile
 
-    from digest.media.engines import prepare_espeak
-    from digest.speak.espeak import Pyttsx3Synthesizer
+    from digest.speak.registry import engine_label, make_synthesizer
 
     spec = batch.engine
-    prepare_espeak(spec.espeak)
-    synth = Pyttsx3Synthesizer(timeout=spec.timeout_s, retries=spec.retries)
+    synth = make_synthesizer(batch.kind, spec)
+    label = engine_label(batch.kind, synth)
     limit = hang_limit(spec)
     spoken = zip(batch.indexes, batch.lines, batch.voices, strict=True)
     if batch.folder is not None:
@@ -110,8 +123,7 @@ def synthesize_batch(batch: Batch) -> BatchResult:
         for index, line, voice in spoken:
             with watchdog(limit):
                 synth.synthesize(line, voice, folder / clip_name(index))
-        retried = synth.attempts != len(batch.indexes)
-        return BatchResult(batch.indexes, (), synth.engine_id, retried)
+        return BatchResult(batch.indexes, (), label, _retried(synth, batch))
     wavs: list[bytes] = []
     with tempfile.TemporaryDirectory(prefix="digest-worker-") as tmp:
         path = Path(tmp) / "clip.wav"
@@ -119,5 +131,9 @@ def synthesize_batch(batch: Batch) -> BatchResult:
             with watchdog(limit):
                 clip = synth.synthesize(line, voice, path)
             wavs.append(clip.path.read_bytes())
-    retried = synth.attempts != len(batch.indexes)
-    return BatchResult(batch.indexes, tuple(wavs), synth.engine_id, retried)
+    return BatchResult(batch.indexes, tuple(wavs), label, _retried(synth, batch))
+
+
+def _retried(synth: object, batch: Batch) -> bool:
+    """Whether the engine spoke a line more than once (espeak's retries)."""
+    return getattr(synth, "attempts", len(batch.indexes)) != len(batch.indexes)

@@ -80,10 +80,13 @@ def _temp_name(path: Path, suffix: str) -> Path:
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it over.
 
-    A failure leaves the old file in place and raises :class:`OutputError`.
+    A failure leaves the old file in place and raises :class:`OutputError`, and
+    so does a ``path`` that is a device, FIFO, socket or folder: every file
+    digest writes (sidecars, feed, show file, covers) is refused there.
     ``durable`` syncs the data to disk before the rename; caches, whose entries
     are checked on every read, skip that wait.
     """
+    check_output_file(path)
     tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from digest.config import http_url
 from digest.errors import ConfigError, UsageError
 from digest.models import plain_text
 from digest.store.files import write_atomic
@@ -105,15 +105,6 @@ def flag_for(key: str) -> str:
     return FLAGS.get(key, "--" + key.replace("_", "-"))
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise ValueError("is not an absolute http(s) URL")
-    if any(ch.isspace() for ch in value):
-        raise ValueError("is not an absolute http(s) URL (it has spaces)")
-    return value
-
-
 def _email(value: str) -> str:
     if not _EMAIL.fullmatch(value):
         raise ValueError("is not an e-mail address like name@example.com")
@@ -145,9 +136,9 @@ def _subcategory(value: str) -> str:
 
 
 _CHECKS: dict[str, Callable[[str], str]] = {
-    "link": _http_url,
-    "base_url": _http_url,
-    "artwork": _http_url,
+    "link": http_url,
+    "base_url": http_url,
+    "artwork": http_url,
     "owner_email": _email,
     "language": _language,
     "category": _category,
