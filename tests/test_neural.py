@@ -24,7 +24,7 @@ from digest.models import Line, LineKind
 from digest.speak.narrators import derive_narrator
 from digest.speak.worker import EngineSpec, make_batches
 
-from .conftest import loudness
+from .conftest import decoded_seconds, loudness
 
 runner = CliRunner()
 
@@ -229,3 +229,31 @@ def test_say_and_voices_cover_the_neural_set(tmp_path: Path) -> None:
     assert data["neural"] == {"voices": ["en_US-joe-medium"], "installed": True}
     narrator = next(p for p in data["profiles"] if p["name"] == "narrator")
     assert narrator["engine_voice"] == "en_US-joe-medium"
+
+
+@needs_piper
+@pytest.mark.integration
+def test_a_dask_worker_speaks_both_engines(tmp_path: Path) -> None:
+    # One long-lived worker gets espeak's batches and Piper's, in either order.
+    distributed = pytest.importorskip("distributed")
+    reviews = _reviews(tmp_path / "reviews")
+    args = ["--voices", "neural", "--date", "2026-01-02", "--no-feed", "--no-cache"]
+    local = tmp_path / "local" / "ep.mp3"
+    done = _digest("build", str(reviews), "-o", str(local), *args)
+    assert done.returncode == 0, done.stderr
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        address = cluster.scheduler_address.removeprefix("tcp://")
+        remote = tmp_path / "dask" / "ep.mp3"
+        done = _digest(
+            "build", str(reviews), "-o", str(remote), *args,
+            "--executor", f"dask://{address}",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    # The narrator's clips are Piper's, the same in any process.
+    assert abs(decoded_seconds(remote) - decoded_seconds(local)) < 0.5

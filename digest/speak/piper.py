@@ -293,7 +293,7 @@ def _trim(pcm: bytes, rate: int, *, start: bool, end: bool) -> bytes:
     return bytes(samples[first:last].tobytes())
 
 
-def _load_phonemizer() -> None:
+def load_phonemizer() -> None:
     """Load Piper's own espeak-ng (``piper.espeakbridge``) before anything else can.
 
     Measured: once libespeak-ng.so.1 is loaded RTLD_GLOBAL (``prepare_espeak``),
@@ -322,7 +322,7 @@ class _Voice:
         import onnxruntime  # type: ignore[import-untyped]
         from piper import PiperConfig, PiperVoice
 
-        _load_phonemizer()
+        load_phonemizer()
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads

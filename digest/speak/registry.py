@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.config import VoiceProfile
+from digest.errors import DigestError
 from digest.models import Clip, Line
 from digest.speak.espeak import Pyttsx3Synthesizer, Synthesizer, read_wav_info
 from digest.speak.worker import EngineSpec
@@ -63,12 +64,28 @@ def piper_voice(profile: VoiceProfile) -> str:
     return profile.voice
 
 
-def make_synthesizer(kind: str, spec: EngineSpec) -> Synthesizer:
-    """This process's synthesizer for ``kind`` (one engine of a kind per process)."""
+def make_synthesizer(
+    kind: str, spec: EngineSpec, *, lives_on: bool = False
+) -> Synthesizer:
+    """This process's synthesizer for ``kind`` (one engine of a kind per process).
+
+    ``lives_on``: the process speaks batch after batch (a Dask worker), so it may
+    meet both engines. Piper's own espeak-ng must then load before
+    libespeak-ng does (the other order crashes), so it is loaded first.
+    """
     if kind == PIPER:
         from digest.speak.piper import PiperSynthesizer
 
         return PiperSynthesizer(threads=1)
+    if lives_on:
+        try:
+            from digest.speak.piper import load_phonemizer
+
+            load_phonemizer()
+        except ImportError:  # no neural extra: no Piper batch will come
+            pass
+        except DigestError:  # espeak already loaded: Piper refuses with a message
+            pass
     from digest.media.engines import prepare_espeak
 
     prepare_espeak(spec.espeak)

@@ -114,7 +114,8 @@ def synthesize_batch(batch: Batch) -> BatchResult:
     from digest.speak.registry import engine_label, make_synthesizer
 
     spec = batch.engine
-    synth = make_synthesizer(batch.kind, spec)
+    # A batch sent back as bytes runs on a Dask worker, which lives on.
+    synth = make_synthesizer(batch.kind, spec, lives_on=batch.folder is None)
     label = engine_label(batch.kind, synth)
     limit = hang_limit(spec)
     spoken = zip(batch.indexes, batch.lines, batch.voices, strict=True)
