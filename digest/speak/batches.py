@@ -12,11 +12,10 @@ How the work is cut, and why:
 * Lines with the same key (a recurring transition, a repeated sentence) are
   spoken once and share their clip.
 * The rest is cut into :class:`Batch` es of consecutive lines, about
-  :data:`BATCH_SECONDS` of speech each. The cut depends only on the lines, never
-  on ``--jobs``: espeak-ng's pitch flutter carries state from one utterance to
-  the next inside a process, so a clip's exact samples depend on what the same
-  process said before it. Each batch runs in a fresh process, and a cold build
-  gives the same bytes whatever ``--jobs`` is.
+  :data:`BATCH_SECONDS` of speech each, one engine per batch. The cut depends
+  only on the lines, never on ``--jobs``. Each batch runs in a fresh process;
+  the espeak engine keeps no state from one line to the next
+  (:mod:`digest.speak.espeak`), so a clip's samples depend on its key alone.
 * A worker of the local pool writes its clips straight into the build's work
   folder, which the main process then links into the cache: no audio crosses
   the pipe. A worker of a Dask cluster, which shares no disk with us, answers

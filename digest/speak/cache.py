@@ -26,7 +26,7 @@ from digest.store.files import sha256_hex
 log = logging.getLogger("digest")
 
 # Bump when the key or the entry layout changes: old entries are then never hit.
-CACHE_FORMAT = 2  # 2: the key holds the text for the ear (speak/ear.py)
+CACHE_FORMAT = 3  # 3: steady espeak, no state between utterances (2: text for the ear)
 # What an entry holds: the engine's own WAV, checked to be 16-bit mono PCM.
 CLIP_FORMAT = "wav-pcm16-mono"
 

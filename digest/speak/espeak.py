@@ -8,6 +8,20 @@ signal, a neighbouring utterance can be cancelled, the driver prints on stdout, 
 only one engine may exist per process. :class:`Pyttsx3Synthesizer` waits for the
 ``finished-utterance`` event, validates the WAV, retries, times out with a clear
 error and keeps stdout clean.
+
+libespeak-ng also carries state from one utterance to the next, so the same line
+could come out with different samples depending on what the process said before
+(and a warm cache changes that). Three states were found; each clip is made
+independent of them:
+
+- the pitch flutter table's index and the parity of the glottal-cycle count
+  (wavegen.c): the steady data folder (:func:`digest.media.engines.steady_data_folder`)
+  sets ``flutter 0`` and ``roughness 0`` in every variant, and a plain voice is
+  spoken as ``voice+digest-steady``;
+- stale phoneme-list entries beyond the end of the current clause, left by earlier
+  clauses, which change pause lengths: before every utterance the engine translates
+  (``espeak_TextToPhonemes``, no audio, ~1.5 ms) one fixed clause longer than any
+  real one, in the clip's voice, so those entries are always the same.
 """
 
 import contextlib
@@ -39,6 +53,16 @@ __all__ = [
 
 # Control characters would be read as espeak commands (Ctrl-A starts one).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# Translated (not spoken) before every utterance so that the phoneme-list entries a
+# clause reads past its own end are always this clause's, whatever came before: one
+# clause (no punctuation) near espeak's longest (N_TR_SOURCE is 800 bytes).
+_RESET_CLAUSE = " ".join(
+    ["the quiet review of a long film about two sisters and their house by the sea"]
+    * 10
+).encode("ascii")
+# Marks engine ids (and so cache keys) of clips made with the steady engine.
+_STEADY_TAG = "steady1"
 
 
 class Synthesizer(Protocol):
@@ -95,12 +119,34 @@ class _Espeak:
         self.espeak_version = "unknown"
         # espeak ignores an unknown "+variant" silently, so list the real ones.
         self.variants: tuple[str, ...] | None = None
+        # Set when libespeak-ng reads a steady data folder (see the module doc).
+        self.steady = False
+        self._to_phonemes: Callable[..., Any] | None = None
         if driver == "espeak":
             from pyttsx3.drivers import _espeak
 
             self._is_playing = _espeak.IsPlaying
             self.variants = _list_variants(_espeak)
             self.espeak_version = _espeak_version(_espeak.dll)
+            self.steady = _is_steady(_espeak.dll)
+            self._to_phonemes = _text_to_phonemes(_espeak.dll)
+
+    def playing(self) -> bool:
+        """True while espeak's thread is still working on an utterance."""
+        return bool(self._is_playing()) if self._is_playing is not None else False
+
+    def reset_translation(self) -> None:
+        """Overwrite espeak's phoneme lists with one fixed clause (no audio).
+
+        Must run while espeak's thread is idle: it uses the same globals.
+        """
+        if self._to_phonemes is None:
+            return
+        import ctypes
+
+        buf = ctypes.create_string_buffer(_RESET_CLAUSE)
+        ptr = ctypes.c_void_p(ctypes.addressof(buf))
+        self._to_phonemes(ctypes.byref(ptr), 1, 0)  # espeakCHARS_UTF8, one clause
 
     def wait_idle(self, limit: float = 2.0) -> None:
         """Let espeak finish closing its stream before the next utterance.
@@ -137,6 +183,42 @@ def _espeak_version(dll: Any) -> str:
     return raw.decode("ascii", "replace").split()[0] if raw else "unknown"
 
 
+def _espeak_data_path(dll: Any) -> Path | None:
+    """The data folder the initialised libespeak-ng reads (``espeak_Info``)."""
+    import ctypes
+
+    try:
+        info = dll.espeak_Info
+    except AttributeError:
+        return None
+    info.restype = ctypes.c_char_p
+    info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+    path = ctypes.c_char_p()
+    info(ctypes.byref(path))
+    return Path(path.value.decode("utf-8", "replace")) if path.value else None
+
+
+def _is_steady(dll: Any) -> bool:
+    """True if libespeak-ng reads a steady data folder (it has STEADY_VARIANT)."""
+    from digest.media.engines import STEADY_VARIANT
+
+    data = _espeak_data_path(dll)
+    return data is not None and (data / "voices" / "!v" / STEADY_VARIANT).is_file()
+
+
+def _text_to_phonemes(dll: Any) -> Callable[..., Any] | None:
+    """libespeak-ng's ``espeak_TextToPhonemes`` (translates one clause), if exported."""
+    import ctypes
+
+    try:
+        func = dll.espeak_TextToPhonemes
+    except AttributeError:
+        return None
+    func.restype = ctypes.c_char_p
+    func.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+    return func  # type: ignore[no-any-return]
+
+
 def _list_variants(espeak: Any) -> tuple[str, ...]:
     """espeak-ng's voice variants (``m3``, ``f2``, ``klatt``…), by file name."""
     import ctypes
@@ -144,9 +226,12 @@ def _list_variants(espeak: Any) -> tuple[str, ...]:
     spec = espeak.VOICE()
     spec.languages = b"variant"  # espeak_ListVoices' documented variant filter
     names = []
+    from digest.media.engines import STEADY_VARIANT
+
     for voice in espeak.ListVoices(ctypes.byref(spec)):
         ident = (voice.identifier or b"").decode("utf-8", "replace")
         names.append(ident.rsplit("/", 1)[-1])
+    names = [name for name in names if name != STEADY_VARIANT]  # ours, internal
     return tuple(sorted(set(names), key=str.lower))
 
 
@@ -228,7 +313,8 @@ class Pyttsx3Synthesizer:
     def engine_id(self) -> str:
         """pyttsx3 and driver versions."""
         state = self._state
-        return f"pyttsx3-{state.version}+espeak-ng-{state.espeak_version}"
+        steady = f"+{_STEADY_TAG}" if state.steady else ""
+        return f"pyttsx3-{state.version}+espeak-ng-{state.espeak_version}{steady}"
 
     def voice_ids(self) -> list[str]:
         """Voices the engine offers (MBROLA voices, usually absent, excluded)."""
@@ -269,6 +355,10 @@ class Pyttsx3Synthesizer:
     def _apply(self, voice: VoiceProfile) -> None:
         state = self._state
         wanted = self.check(voice)
+        if state.steady and "+" not in wanted:
+            from digest.media.engines import STEADY_VARIANT
+
+            wanted = f"{wanted}+{STEADY_VARIANT}"  # a plain voice, without flutter
         if state.voice_id != wanted:
             # SetVoiceByName acts at once; only call it when the voice changes.
             state.wait_idle()
@@ -298,6 +388,15 @@ class Pyttsx3Synthesizer:
         state.done.clear()
         state.completed = None
         state.errors.clear()
+        if state.steady:
+            # The phoneme lists are shared with espeak's thread: wait until it is
+            # idle (it may still be closing the previous utterance), then reset.
+            state.wait_idle(self.timeout)
+            if state.playing():
+                raise SynthesisError(
+                    f"speech engine still busy after {self.timeout:g} s"
+                )
+            state.reset_translation()
         # The driver prints "Audio saved to ..." from espeak's thread; swapping
         # sys.stdout for the whole call and wait catches it.
         with contextlib.redirect_stdout(io.StringIO()):
