@@ -106,7 +106,9 @@ def test_a_work_folder_names_its_owner_and_goes_away(scratch: Path) -> None:
     with work_folder() as work:
         assert work.parent == scratch
         assert work.name.startswith("digest-")
-        assert (work / OWNER_FILE).read_text() == f"digest {os.getpid()}\n"
+        words = (work / OWNER_FILE).read_text().split()
+        assert words[:2] == ["digest", str(os.getpid())]
+        assert words[2].isdigit()  # the start time, from /proc
     assert not work.exists()
 
 
@@ -132,7 +134,12 @@ def test_sweep_removes_only_marked_folders_of_dead_owners(scratch: Path) -> None
     unmarked = folder("digest-unmarked", None)
     garbled = folder("digest-garbled", "not digest 1\n")
     other = folder("other-dead", f"digest {dead_pid()}\n")
-    assert sorted(sweep_work_folders()) == [dead, units]
+    # A live PID with another start time: the owner died, its PID was reused.
+    parent = os.getppid()
+    started = Path(f"/proc/{parent}/stat").read_text().rpartition(")")[2].split()[19]
+    reused = folder("digest-reused", f"digest {parent} 1\n")
+    alive = folder("digest-alive", f"digest {parent} {started}\n")
+    assert sorted(sweep_work_folders()) == [dead, reused, units]
     assert not dead.exists()
-    for kept in (mine, unmarked, garbled, other):
+    for kept in (mine, unmarked, garbled, other, alive):
         assert kept.exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 from digest.config import VoiceProfile
 from digest.models import Line, expected_seconds
 from digest.run.pool import watchdog
+from digest.store.files import work_folder
 
 # About this much expected speech per batch: large enough that starting a fresh
 # worker (~0.2 s) is a small share of the batch, small enough to share the work.
@@ -109,8 +110,6 @@ def make_batches(
 
 def synthesize_batch(batch: Batch) -> BatchResult:
     """Speak every line of ``batch`` with this process's one engine (worker side)."""
-    import tempfile
-
     from digest.speak.registry import engine_label, make_synthesizer
 
     spec = batch.engine
@@ -126,8 +125,9 @@ def synthesize_batch(batch: Batch) -> BatchResult:
                 synth.synthesize(line, voice, folder / clip_name(index))
         return BatchResult(batch.indexes, (), label, _retried(synth, batch))
     wavs: list[bytes] = []
-    with tempfile.TemporaryDirectory(prefix="digest-worker-") as tmp:
-        path = Path(tmp) / "clip.wav"
+    # Marked with this worker's PID, so a killed worker's folder is swept later.
+    with work_folder("digest-worker-") as tmp:
+        path = tmp / "clip.wav"
         for _index, line, voice in spoken:
             with watchdog(limit):
                 clip = synth.synthesize(line, voice, path)

@@ -246,43 +246,58 @@ WORK_PREFIX = "digest-"
 def work_folder(prefix: str = WORK_PREFIX) -> Iterator[Path]:
     """A new temporary folder, removed on the way out (Ctrl-C and SIGTERM too).
 
-    It records this process's PID; :func:`sweep_work_folders` removes folders
-    whose owner is gone (SIGKILL skips every cleanup).
+    It records this process's PID and start time; :func:`sweep_work_folders`
+    removes folders whose owner is gone (SIGKILL skips every cleanup), and a
+    new process that was given the same PID is not taken for the owner.
     """
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        (Path(tmp) / OWNER_FILE).write_text(f"digest {os.getpid()}\n")
+        pid = os.getpid()
+        marker = f"digest {pid} {_started(pid) or '-'}\n"
+        (Path(tmp) / OWNER_FILE).write_text(marker)
         yield Path(tmp)
 
 
-def _owner(folder: Path) -> int | None:
-    """The PID a digest work folder names, or None when it is not one of ours."""
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot), where /proc says."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    fields = stat.rpartition(")")[2].split()  # the name may hold spaces
+    return fields[19] if len(fields) > 19 else None  # field 22: starttime
+
+
+def _owner(folder: Path) -> tuple[int, str | None] | None:
+    """The PID (and start time) a digest work folder names; None if not ours."""
     try:
         if folder.lstat().st_uid != os.getuid() or folder.is_symlink():
             return None
         words = (folder / OWNER_FILE).read_text(encoding="ascii").split()
     except (OSError, UnicodeDecodeError):
         return None
-    if len(words) != 2 or words[0] != "digest" or not words[1].isdigit():
+    if len(words) not in (2, 3) or words[0] != "digest" or not words[1].isdigit():
         return None
-    return int(words[1])
+    started = words[2] if len(words) == 3 and words[2] != "-" else None
+    return int(words[1]), started
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, started: str | None = None) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # someone else's process
-    return True
+        pass  # someone else's process: alive, but maybe not the owner
+    # The same PID with another start time is a new process: the owner is gone.
+    return started is None or _started(pid) in (None, started)
 
 
 def sweep_work_folders() -> list[Path]:
     """Remove the temporary work folders of digest processes that no longer run."""
     removed = []
     for folder in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*"):
-        pid = _owner(folder)
-        if pid is None or pid == os.getpid() or _alive(pid):
+        owner = _owner(folder)
+        if owner is None or owner[0] == os.getpid() or _alive(*owner):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
