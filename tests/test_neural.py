@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -119,9 +120,10 @@ def test_neural_is_a_bundled_set_with_an_espeak_host(tmp_path: Path) -> None:
     assert settings.voices_dir == bundled_voices("neural")
     assert settings.narrator.engine == "piper"
     assert settings.narrator.voice == "en_US-joe-medium"
-    assert settings.host.engine == "espeak"
-    # The host keeps the default set's voice: distinct from the neural narrator.
-    assert settings.host.voice == build_settings().host.voice
+    # The host: the same model, raised three semitones and brisker.
+    assert settings.host.engine == "piper"
+    assert settings.host.pitch - settings.narrator.pitch >= 15
+    assert settings.host.rate > settings.narrator.rate
 
 
 def test_an_unknown_set_name_is_a_clear_error() -> None:
@@ -237,7 +239,11 @@ def test_a_dask_worker_speaks_both_engines(tmp_path: Path) -> None:
     # One long-lived worker gets espeak's batches and Piper's, in either order.
     distributed = pytest.importorskip("distributed")
     reviews = _reviews(tmp_path / "reviews")
-    args = ["--voices", "neural", "--date", "2026-01-02", "--no-feed", "--no-cache"]
+    # An espeak host beside the neural narrator: both engines in one worker.
+    voices = tmp_path / "voices"
+    shutil.copytree(bundled_voices("neural"), voices)
+    shutil.copy(bundled_voices() / "host.toml", voices / "host.toml")
+    args = ["--voices", str(voices), "--date", "2026-01-02", "--no-feed", "--no-cache"]
     local = tmp_path / "local" / "ep.mp3"
     done = _digest("build", str(reviews), "-o", str(local), *args)
     assert done.returncode == 0, done.stderr

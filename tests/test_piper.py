@@ -314,3 +314,37 @@ def test_piper_after_espeak_is_refused_not_a_crash(
     )
     assert done.returncode == 0, done.stderr
     assert "refused: Piper cannot start" in done.stdout
+
+
+def test_pitch_moves_the_voice_without_aliasing() -> None:
+    assert piper.pitch_factor(50) == 1.0
+    assert piper.pitch_factor(65) == pytest.approx(2 ** (3 / 12), abs=1e-6)
+    assert piper.pitch_factor(40) == pytest.approx(2 ** (-2 / 12), abs=1e-6)
+    rate = 22050
+    t = np.arange(rate) / rate
+    tone = (8000 * np.sin(2 * np.pi * 1000 * t)).astype("<i2").tobytes()
+    assert piper.shift_voice(tone, 1.0) == tone
+    up = np.frombuffer(piper.shift_voice(tone, 1.25), "<i2").astype(float)
+    assert up.size == int(rate / 1.25)
+    peak = np.argmax(np.abs(np.fft.rfft(up))) * rate / up.size
+    assert peak == pytest.approx(1250, abs=5)  # 1 kHz played 1.25x faster
+    # 10 kHz moved past the Nyquist frequency is dropped, not folded back.
+    high = (8000 * np.sin(2 * np.pi * 10000 * t)).astype("<i2").tobytes()
+    folded = np.frombuffer(piper.shift_voice(high, 1.25), "<i2")
+    assert np.abs(folded).max() < 50
+
+
+@pytest.mark.integration
+def test_a_raised_profile_is_a_higher_voice_at_the_same_pace(
+    synth: _InWorker, tmp_path: Path
+) -> None:
+    from .test_voices import median_pitch_hz
+
+    text = "Review two of twelve: an evening of quiet films, and one loud one."
+    own = synth.synthesize(_line(text), _profile(rate=175), tmp_path / "own.wav")
+    raised = synth.synthesize(
+        _line(text), _profile(rate=175, pitch=65), tmp_path / "raised.wav"
+    )
+    ratio = median_pitch_hz(raised.path) / median_pitch_hz(own.path)
+    assert 1.12 < ratio < 1.26  # three semitones: 1.19
+    assert abs(raised.frames - own.frames) < 0.12 * own.frames

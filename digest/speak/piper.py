@@ -12,18 +12,19 @@ Guarantees:
   :data:`MAX_WORDS` words is cut at its clauses (or between words), the pieces
   joined by a short, fixed silence.
 * **Profile.** ``rate`` (wpm) sets ``length_scale`` against :data:`NATURAL_WPM`;
-  ``volume`` scales samples in integers; ``pitch`` is ignored (Piper has none).
+  ``volume`` scales samples in integers; ``pitch`` moves the voice: 50 is the
+  model's own, each :data:`PITCH_STEP` points a semitone up or down, pitch and
+  formants together (the samples are resampled, band-limited, and the pace kept
+  by ``length_scale``), so one model gives a second, distinct speaker.
 """
 
 import importlib
 import importlib.metadata
 import importlib.resources
 import json
-import re
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,20 +32,32 @@ from digest.config import VoiceProfile
 from digest.errors import ConfigError, MissingDependencyError, SynthesisError
 from digest.media.wav import write_pcm
 from digest.models import Clip, Line
+from digest.speak.pieces import (
+    CLAUSE_GAP_MS,
+    MAX_WORDS,
+    WORD_GAP_MS,
+    Piece,
+    clean_text,
+    split_for_piper,
+)
 from digest.store.files import file_sha256, rename_over
 
 __all__ = [
+    "CLAUSE_GAP_MS",
     "DEFAULT_VOICE",
     "MAX_WORDS",
     "NATURAL_WPM",
     "NEURAL_INSTALL",
     "PIPER_VOICES",
     "PiperSynthesizer",
+    "WORD_GAP_MS",
     "clean_text",
     "length_scale",
     "piper_engine_id",
     "piper_model",
+    "pitch_factor",
     "scale_volume",
+    "shift_voice",
     "split_for_piper",
 ]
 
@@ -62,39 +75,14 @@ NATURAL_WPM = 177
 # Beyond these, joe slurs (fast) or drawls (slow).
 MIN_LENGTH_SCALE = 0.7
 MAX_LENGTH_SCALE = 1.4
+# A profile's pitch: 50 is the model's voice, each step of this many points one
+# semitone (pitch 65: three semitones up, a lighter, younger-sounding speaker).
+PITCH_STEP = 5
 
-# Longest piece of a sentence sent to Piper in one call: 18 words ≈ 6.5 s of speech
-# ≈ 300 MB peak; MAX_CHARS catches runs of long words.
-MAX_WORDS = 18
-MAX_CHARS = 120
-# Silence put between the pieces of a cut sentence, replacing the pieces' own edge
-# silence: after a clause mark it matches Piper's pause at a comma, between bare
-# words it is a short breath.
-CLAUSE_GAP_MS = 180
-WORD_GAP_MS = 100
 # Below this amplitude a sample counts as silence when edges are trimmed (≈ -40
 # dBFS); a little of the fade-out is kept.
 _QUIET = 330
 _KEEP_MS = 20
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_SPACES = re.compile(r"\s+")
-# Piper reads ``[[ ... ]]`` as raw phonemes; review text must never do that.
-_BRACKETS = re.compile(r"\[{2,}|\]{2,}")
-_DASHES = re.compile(r"\s*[—–]\s*")
-# A sentence ends at . ! ? … (and closing quotes or brackets) before a space, but
-# not after an initial ("J.K.") or a common abbreviation.
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
-_NOT_AN_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|etc|No|Vol))\.$")
-_CLAUSE_MARKS = (",", ";", ":")
-_DASH_TOKENS = ("—", "–")
-# Words a cut between bare words prefers to start the next piece with: first
-# those opening a clause, then those that often join a pair ("singing and dancing").
-_STRONG_JOINERS = frozenset(
-    "because while although though which who whose whom when where whereas "
-    "unless until since but yet so".split()
-)
-_WEAK_JOINERS = frozenset("and or nor with without for from into than then as".split())
 
 
 def _missing(what: str) -> MissingDependencyError:
@@ -169,102 +157,24 @@ def length_scale(rate_wpm: int) -> float:
     return round(min(MAX_LENGTH_SCALE, max(MIN_LENGTH_SCALE, scale)), 4)
 
 
-def clean_text(text: str) -> str:
-    """Text safe for Piper: no control characters, no raw-phoneme ``[[``, one space."""
-    text = _CONTROL.sub(" ", text)
-    text = _BRACKETS.sub(lambda m: m.group(0)[0], text)
-    return _SPACES.sub(" ", text).strip()
+def pitch_factor(pitch: int) -> float:
+    """How much faster a profile's samples are played: 1.0 at pitch 50."""
+    return round(2 ** ((pitch - 50) / PITCH_STEP / 12), 6)
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """Text for one Piper call and the silence before it (None: a new sentence)."""
+def shift_voice(pcm: bytes, factor: float) -> bytes:
+    """16-bit samples played ``factor`` times faster: pitch and formants move by
+    ``factor``, the length by 1 / ``factor``. Band-limited (the spectrum is cut at
+    the new Nyquist frequency), so a raised voice gains no aliasing hiss."""
+    import numpy as np
 
-    text: str
-    gap_ms: int | None
-
-
-def _too_long(words: list[str], max_words: int, max_chars: int) -> bool:
-    return len(words) > max_words or len(" ".join(words)) > max_chars
-
-
-def _balanced(cuts: list[int], size: int) -> int:
-    return min(cuts, key=lambda i: (abs(i - size / 2), i))
-
-
-def _cut_at(words: list[str], max_words: int, max_chars: int) -> tuple[int, bool]:
-    """Where to cut an over-long sentence: (index of the first word after, clause?).
-
-    A clause mark that leaves both sides short enough wins, then any clause mark,
-    then a word opening a clause near the middle, then the middle itself.
-    """
-    size = len(words)
-    clauses = [
-        i + 1
-        for i, word in enumerate(words[:-1])
-        if word.endswith(_CLAUSE_MARKS) or words[i + 1] in _DASH_TOKENS
-    ]
-    fitting = [
-        i
-        for i in clauses
-        if not _too_long(words[:i], max_words, max_chars)
-        and not _too_long(words[i:], max_words, max_chars)
-    ]
-    if fitting or clauses:
-        return _balanced(fitting or clauses, size), True
-    for joiners in (_STRONG_JOINERS, _WEAK_JOINERS):
-        near = [
-            i
-            for i in range(2, size - 1)
-            if abs(i - size / 2) <= size / 4
-            and words[i].lower().strip("\"'“‘(") in joiners
-        ]
-        if near:
-            return _balanced(near, size), False
-    return max(1, size // 2), False
-
-
-def _split_words(words: list[str], max_words: int, max_chars: int) -> list[Piece]:
-    """Cut a sentence's words into pieces that each fit one call."""
-    if len(words) <= 1 or not _too_long(words, max_words, max_chars):
-        return [Piece(" ".join(words), None)]
-    cut, clause = _cut_at(words, max_words, max_chars)
-    left, right = words[:cut], words[cut:]
-    if right and right[0] in _DASH_TOKENS:
-        right = right[1:]
-        left = [*left[:-1], left[-1] + ","]  # a dash spoken as a clause break
-    head = _split_words(left, max_words, max_chars)
-    tail = _split_words(right, max_words, max_chars) if right else []
-    if tail:
-        tail[0] = Piece(tail[0].text, CLAUSE_GAP_MS if clause else WORD_GAP_MS)
-    return head + tail
-
-
-def split_for_piper(
-    text: str, max_words: int = MAX_WORDS, max_chars: int = MAX_CHARS
-) -> list[Piece]:
-    """A line's text as Piper calls: one per sentence, long sentences cut up.
-
-    The first piece of each sentence has ``gap_ms`` None (Piper's own sentence
-    edges are kept); later pieces carry the silence to put before them.
-    """
-    text = _DASHES.sub(" — ", clean_text(text))
-    pieces: list[Piece] = []
-    for sentence in _sentences(text):
-        pieces.extend(_split_words(sentence.split(), max_words, max_chars))
-    return pieces
-
-
-def _sentences(text: str) -> list[str]:
-    """``text`` cut after each sentence end (punctuation and quotes kept)."""
-    out, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        if _NOT_AN_END.search(text[start : match.start() + 1]):
-            continue
-        out.append(text[start : match.end()].strip())
-        start = match.end()
-    out.append(text[start:].strip())
-    return [sentence for sentence in out if sentence]
+    if factor == 1.0 or not pcm:
+        return pcm
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    size = max(1, int(samples.size / factor))
+    spectrum = np.fft.rfft(samples)[: size // 2 + 1]
+    shifted = np.fft.irfft(spectrum, size) * (size / samples.size)
+    return bytes(np.clip(np.rint(shifted), -32768, 32767).astype("<i2").tobytes())
 
 
 def scale_volume(pcm: bytes, volume: float) -> bytes:
@@ -430,7 +340,9 @@ class PiperSynthesizer:
         if not pieces:
             raise SynthesisError("cannot speak an empty line")
         model = _loaded(self.check(voice), self.threads)
-        scale = length_scale(voice.rate)
+        factor = pitch_factor(voice.pitch)
+        # The shift shortens the audio by the factor: speak that much slower.
+        scale = round(length_scale(voice.rate) * factor, 4)
         self.utterances += 1
         try:
             pcm = render(
@@ -440,7 +352,7 @@ class PiperSynthesizer:
             raise SynthesisError(f"Piper failed on {line.text[:40]!r}: {exc}") from exc
         if not pcm:
             raise SynthesisError(f"Piper made no audio for {line.text[:40]!r}")
-        pcm = scale_volume(pcm, voice.volume)
+        pcm = scale_volume(shift_voice(pcm, factor), voice.volume)
         tmp = path.with_name(f"{path.stem}.part.wav")
         try:
             write_pcm(tmp, pcm, model.sample_rate)
