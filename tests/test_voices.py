@@ -187,8 +187,8 @@ def test_voices_lists_profiles_engine_voices_and_variants(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "Profiles:" in out
-    assert "host       en-us+m3 -> gmw/en-us+m3, 170 wpm" in out
-    assert "narrator   en-us -> gmw/en-us, 160 wpm" in out  # built-in defaults
+    assert "host       en-us -> gmw/en-us, 170 wpm" in out
+    assert "narrator   en-us -> gmw/en-us, 150 wpm" in out  # built-in defaults
     assert "guest      en-gb -> gmw/en, 175 wpm" in out
     assert "(built-in)" in out
     assert "gmw/en-us" in out
@@ -203,7 +203,7 @@ def test_voices_json(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     names = [p["name"] for p in data["profiles"]]
     assert names[:2] == ["host", "narrator"]
-    assert data["profiles"][0]["engine_voice"] == "gmw/en-us+m3"
+    assert data["profiles"][0]["engine_voice"] == "gmw/en-us"
     assert data["profiles"][0]["source"].endswith("host.toml")
     assert any(v["id"] == "gmw/en-us" for v in data["engine"])
     assert not any(v["id"].startswith("mb/") for v in data["engine"])
@@ -249,7 +249,7 @@ def test_say_wav_and_mp3(tmp_path: Path) -> None:
     result = invoke("say", text, "--voice", "host", "-o", str(wav_out))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"Wrote {wav_out} (")
-    assert "host: en-us+m3, 170 wpm" in result.stdout
+    assert "host: en-us, 170 wpm" in result.stdout
     with wave.open(str(wav_out), "rb") as wav:
         seconds = wav.getnframes() / wav.getframerate()
     assert 1.5 < seconds < 6
