@@ -215,7 +215,7 @@ def test_outro() -> None:
 def test_single_review_segment() -> None:
     seg = write_script(ONE, OPTIONS).segments[1]
     assert seg.lines == (
-        Line(HOST, "Review one of one: Arrival.", LineKind.ANNOUNCE, 222),
+        Line(HOST, "Number one of one: Arrival.", LineKind.ANNOUNCE, 222),
         Line(NARRATOR, "A quiet film.", LineKind.SENTENCE, 111),
         Line(NARRATOR, "It listens.", LineKind.SENTENCE, 333),
     )
@@ -224,19 +224,19 @@ def test_single_review_segment() -> None:
 def test_three_review_segments() -> None:
     arrival, whiplash, carol = write_script(THREE, OPTIONS).segments[1:-1]
     assert arrival.lines == (
-        Line(HOST, "Review one of three: Arrival.", LineKind.ANNOUNCE, 222),
+        Line(HOST, "Number one of three: Arrival.", LineKind.ANNOUNCE, 222),
         Line(NARRATOR, "A quiet film.", LineKind.SENTENCE, 111),
         Line(NARRATOR, "It listens.", LineKind.SENTENCE, 111),
         Line(NARRATOR, "Then it speaks.", LineKind.SENTENCE, 333),
     )
     assert whiplash.lines == (
         Line(HOST, "Next up.", LineKind.TRANSITION, 103),
-        Line(HOST, "Review two of three: Whiplash.", LineKind.ANNOUNCE, 222),
+        Line(HOST, "Number two of three: Whiplash.", LineKind.ANNOUNCE, 222),
         Line(NARRATOR, "Loud and fast.", LineKind.SENTENCE, 333),
     )
     assert carol.lines == (
         Line(HOST, "Next up.", LineKind.TRANSITION, 103),
-        Line(HOST, "Review three of three: Carol.", LineKind.ANNOUNCE, 222),
+        Line(HOST, "Number three of three: Carol.", LineKind.ANNOUNCE, 222),
         Line(NARRATOR, "Patient.", LineKind.SENTENCE, 111),
         Line(NARRATOR, "Precise.", LineKind.SENTENCE, 333),
     )
@@ -253,7 +253,7 @@ def test_review_segment_shape(count: int) -> None:
         lead = [LineKind.TRANSITION] if index else []
         assert kinds == [*lead, LineKind.ANNOUNCE, *[LineKind.SENTENCE] * 3]
         announce = seg.lines[len(lead)]
-        expected = f"Review {count_words(index + 1)} of {count_words(count)}: "
+        expected = f"Number {count_words(index + 1)} of {count_words(count)}: "
         assert announce.text == f"{expected}Film {index}."
         pauses = [line.pause_after_ms for line in seg.lines[len(lead) + 1 :]]
         assert pauses == [111, 111, 333]
@@ -276,7 +276,7 @@ def test_segment_title_is_the_raw_review_title() -> None:
     s = summary("“Whiplash” — Revisited", "Fast.")
     seg = write_script([s], OPTIONS).segments[1]
     assert seg.title == "“Whiplash” — Revisited"
-    assert seg.lines[0].text == 'Review one of one: "Whiplash", Revisited.'
+    assert seg.lines[0].text == 'Number one of one: "Whiplash", Revisited.'
 
 
 def test_reviews_of_the_same_film_get_distinct_chapters() -> None:
@@ -298,16 +298,16 @@ def test_reviews_of_the_same_film_get_distinct_chapters() -> None:
     timeline = estimate_timeline(script, OPTIONS.voice, lead_in_ms=0)
     assert sorted({t.segment_index for t in timeline.lines}) == list(range(7))
     # the announcement still names the film as written
-    assert script.segments[2].lines[1].text == "Review two of five: La La Land."
+    assert script.segments[2].lines[1].text == "Number two of five: La La Land."
 
 
 @pytest.mark.parametrize(
     ("title", "spoken"),
     [
-        ("Who Framed Roger Rabbit?", "Review one of one: Who Framed Roger Rabbit?"),
-        ("Airplane!", "Review one of one: Airplane!"),
-        ("Arrival.", "Review one of one: Arrival."),
-        ("Wait...", "Review one of one: Wait."),
+        ("Who Framed Roger Rabbit?", "Number one of one: Who Framed Roger Rabbit?"),
+        ("Airplane!", "Number one of one: Airplane!"),
+        ("Arrival.", "Number one of one: Arrival."),
+        ("Wait...", "Number one of one: Wait."),
     ],
 )
 def test_title_punctuation_is_not_doubled(title: str, spoken: str) -> None:
@@ -332,7 +332,7 @@ def test_summaries_without_sentences_are_skipped() -> None:
     assert "two reviews" in script.segments[0].lines[0].text
     carol = script.segments[2]
     assert carol.lines[0] == Line(HOST, "Next up.", LineKind.TRANSITION, 103)
-    assert carol.lines[1].text == "Review two of two: Carol."
+    assert carol.lines[1].text == "Number two of two: Carol."
 
 
 def test_blank_sentence_inside_a_summary_is_dropped_and_the_last_pause_kept() -> None:
@@ -417,14 +417,14 @@ def announcement(s: Summary, templates: Templates | None = None) -> str:
 )
 def test_byline(review: dict[str, str], byline: str) -> None:
     s = summary("Arrival", "Quiet.", **review)
-    assert announcement(s) == f"Review one of one: Arrival.{byline}"
+    assert announcement(s) == f"Number one of one: Arrival.{byline}"
 
 
 def test_all_facts_are_announced_in_order() -> None:
     facts = ReviewFacts(certificate="PG-13", runtime_minutes=112, rating="4/5")
     s = summary("Arrival", "Quiet.", facts=facts, critic="Ana Ruiz", outlet="Ledger")
     assert announcement(s) == (
-        "Review one of one: Arrival. By Ana Ruiz, for Ledger. Rated P G 13. "
+        "Number one of one: Arrival. By Ana Ruiz, for Ledger. Rated P G 13. "
         "Running time: one hour and 52 minutes. Verdict: 4 out of 5."
     )
 
@@ -432,7 +432,7 @@ def test_all_facts_are_announced_in_order() -> None:
 def test_single_fact_is_announced_alone() -> None:
     s = summary("Arrival", "Quiet.", facts=ReviewFacts(runtime_minutes=95))
     assert announcement(s) == (
-        "Review one of one: Arrival. Running time: one hour and 35 minutes."
+        "Number one of one: Arrival. Running time: one hour and 35 minutes."
     )
 
 
@@ -447,7 +447,7 @@ def test_empty_templates_switch_pieces_off() -> None:
     facts = ReviewFacts(certificate="R", runtime_minutes=90, rating="3 stars")
     s = summary("Arrival", "Quiet.", facts=facts, critic="Ana", outlet="Ledger")
     quiet = Templates(byline="", certificate="", runtime="", rating="")
-    assert announcement(s, quiet) == "Review one of one: Arrival."
+    assert announcement(s, quiet) == "Number one of one: Arrival."
 
 
 def test_custom_templates_are_used_everywhere() -> None:
@@ -636,7 +636,7 @@ def test_a_french_summary_is_read_by_the_french_narrator() -> None:
         HOST, HOST, "narrator.fr", "narrator.fr"
     ]  # fmt: skip
     assert french.lines[1].kind is LineKind.ANNOUNCE
-    assert french.lines[1].text.startswith("Review two of three: Amour")
+    assert french.lines[1].text.startswith("Number two of three: Amour")
     # Same pauses as the narrator it was derived from.
     assert [line.pause_after_ms for line in french.lines[2:]] == [111, 333]
     # No profile for German: the configured narrator reads it.

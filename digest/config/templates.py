@@ -48,7 +48,7 @@ class Templates:
     # Used instead of ``intro`` when the episode has no title of its own (its
     # title would only repeat the show and the date).
     intro_dated: str = "Welcome to {show}, for {date}. Today: {reviews}."
-    announce: str = "Review {number} of {total}: {title}."
+    announce: str = "Number {number} of {total}: {title}."
     byline: str = "By {critic}, for {outlet}."
     byline_critic: str = "By {critic}."
     byline_outlet: str = "From {outlet}."
