@@ -167,29 +167,12 @@ def describe(setting: Setting, work: Path) -> str:
 
 # --- normalization and WER ----------------------------------------------------------
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-    "fourteen fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"))
-
-
 def number_words(n: int) -> list[str]:
-    """A whole number as plain English cardinal words, without "and"."""
-    if n < 20:
-        return [_ONES[n]]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return [_TENS[tens]] + ([_ONES[ones]] if ones else [])
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        return [_ONES[hundreds], "hundred"] + (number_words(rest) if rest else [])
-    for scale, word in _SCALES:
-        if n >= scale:
-            high, rest = divmod(n, scale)
-            return number_words(high) + [word] + (number_words(rest) if rest else [])
-    raise AssertionError(n)  # pragma: no cover
+    """A whole number as plain English cardinal words, without "and" (digest's
+    own spelling, split at hyphens: "thirty-five" is two words)."""
+    from digest.speak.ear import number_words as spelled
+
+    return spelled(n).replace("-", " ").split()
 
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
@@ -202,7 +185,7 @@ def _spell_number(match: re.Match[str]) -> str:
     whole, _, fraction = text.replace(",", "").partition(".")
     words = number_words(int(whole)) if len(whole) <= 12 else list(whole)
     if fraction:
-        words += ["point", *(_ONES[int(d)] for d in fraction)]
+        words += ["point", *(number_words(int(d))[0] for d in fraction)]
     return " " + " ".join(words) + " "
 
 
