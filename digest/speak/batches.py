@@ -359,7 +359,8 @@ def speak_lines(
             stats=stats, cache=cache, progress=progress,
         )  # fmt: skip
     else:
-        job, engine_voice = _worker_job(workdir, speech)
+        espeak = any(voices(line.speaker).engine == "espeak" for line in heard)
+        job, engine_voice = _worker_job(workdir, speech, espeak=espeak)
         made = iter_clips(
             heard, voices, job,
             engine_voice=engine_voice, cache=cache, stats=stats, progress=progress,
@@ -368,20 +369,23 @@ def speak_lines(
 
 
 def _worker_job(
-    workdir: Path, speech: Speech
+    workdir: Path, speech: Speech, *, espeak: bool = True
 ) -> tuple[SpeechJob, Callable[[VoiceProfile], str]]:
-    """Speech by worker processes, and the engine's id for a profile's voice."""
+    """Speech by worker processes, and the engine's id for a profile's voice.
+
+    When a line is espeak's, this process's espeak engine names voices and
+    versions for the cache keys, and speaks a short batch itself when nothing
+    else has; Piper's ids come from its version and model hash, and an
+    all-Piper build never starts espeak here.
+    """
     from digest.speak.registry import EngineIds
 
-    # This process's espeak engine names voices and versions for the cache keys,
-    # and speaks a short batch itself when nothing else has; Piper's ids come
-    # from its version and model hash.
     ids = EngineIds(speech.engine)
-    local = ids.espeak
+    local = ids.espeak if espeak else None
     job = SpeechJob(
         workdir,
         speech.engine,
-        local.engine_id,
+        local.engine_id if local is not None else "",
         pool=speech.pool,
         nearby=local if speech.nearby else None,
         engine_of=ids.engine_id,
