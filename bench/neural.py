@@ -69,7 +69,9 @@ def table(n: int, runs: Sequence[Run], same: bool) -> list[str]:
         "",
         f"- Speed: {speed:.1f}x real time (target >= {SPEED_TARGET:g}x): **{fast}**.",
         f"- Peak memory of the largest process: {peak:.0f} MB "
-        f"(target < {MEMORY_TARGET_MB:g} MB): **{small}**.",
+        f"(target < {MEMORY_TARGET_MB:g} MB): **{small}**; the whole process tree "
+        f"(main and the workers, summed PSS) peaked at "
+        f"{max(r.tree_mb for r in runs):.0f} MB.",
         f"- The two cold builds gave {'the same' if same else 'DIFFERENT'} bytes.",
     ]
     return rows
@@ -102,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     body = [
         "`make bench-neural` (bench/neural.py): two cold `digest build --voices "
         "neural` runs",
-        "(Piper en_US-joe-medium narrator, one ONNX thread per worker; espeak host)",
+        "(Piper en_US-joe-medium narrator, and the same model 3 semitones up as host;",
+        "one ONNX thread per worker process)",
         f"of the same made-up reviews, each into an empty folder, --jobs {args.jobs}.",
         f"Run {time.strftime('%Y-%m-%d')} on: {machine()}.",
         "",

@@ -167,6 +167,7 @@ def describe(setting: Setting, work: Path) -> str:
 
 # --- normalization and WER ----------------------------------------------------------
 
+
 def number_words(n: int) -> list[str]:
     """A whole number as plain English cardinal words, without "and" (digest's
     own spelling, split at hyphens: "thirty-five" is two words)."""
