@@ -695,7 +695,11 @@ def findings(
         )
     # Rows whose narrator audio is the default's: their narrator WER differs only
     # through the listener (its 30 s windows fall elsewhere), a noise floor.
-    same = [s.name for s in settings if s.tunes in ("host", "both")]
+    same = [
+        s.name
+        for s in settings
+        if s.kind == "digest" and s.voices is None and "narrator" not in s.edits
+    ]
     floor = [pooled(table, n, "narrator") for n in same]
     floor = [w for w in floor if w == w]
     spread = max(floor) - min(floor) if len(floor) > 1 else float("nan")
