@@ -12,8 +12,10 @@ from bench.wer import (
     SUB,
     align,
     edit_profile,
+    merge,
     normalize,
     number_words,
+    read_turns,
     read_vtt,
     reference,
     score,
@@ -150,3 +152,28 @@ def test_edit_profile_sets_adds_and_deletes_top_level_keys() -> None:
         'language = "en-us"\nrate = 160\npitch = 50\n\n[pauses]\nrate = 1\n'
     )
     assert 'variant = "f2"' in edit_profile(text, {"variant": "f2"})
+
+
+def test_turns_join_a_speakers_cues_with_their_times(tmp_path: Path) -> None:
+    vtt = tmp_path / "episode.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.000\n<v Host>Welcome.</v>\n\n"
+        "2\n00:00:02.000 --> 00:00:05.250\n<v Narrator>A fine film.</v>\n\n"
+        "3\n00:00:05.250 --> 00:01:07.000\n<v Narrator>It runs\nlong.</v>\n\n"
+        "4\n00:01:07.000 --> 00:01:08.000\n<v Host>Next.</v>\n",
+        encoding="utf-8",
+    )
+    assert read_turns(vtt) == [
+        (0.5, 2.0, "Host", "Welcome."),
+        (2.0, 67.0, "Narrator", "A fine film. It runs long."),
+        (67.0, 68.0, "Host", "Next."),
+    ]
+
+
+def test_scores_of_turns_add_up() -> None:
+    one = score(["a", "b"], ["host", "host"], ["a", "c"])
+    two = score(["c", "d", "e"], ["narrator"] * 3, ["c", "d", "e"])
+    total = merge([one, two])
+    assert total.words == {"host": 2, "narrator": 3}
+    assert total.errors == {"host": 1}
+    assert total.rate() == pytest.approx(1 / 5)
