@@ -51,7 +51,7 @@ def test_defaults() -> None:
     assert s.sample_rate == 44100
     assert s.output == Path("output/episode.mp3")
     assert s.host == VoiceProfile("host", voice="en-us", rate=170, pitch=68)
-    assert s.narrator == VoiceProfile("narrator", voice="en-us", rate=160, pitch=40)
+    assert s.narrator == VoiceProfile("narrator", voice="en-us", rate=150, pitch=40)
     assert s.host.pauses == s.narrator.pauses == Pauses(450, 850, 700, 400, 1300, 900)
     assert s.templates == Templates()
     assert (s.music, s.cover, s.track) == (None, None, None)
@@ -86,7 +86,7 @@ def test_voice_profiles_override_defaults_field_by_field(tmp_path: Path) -> None
     profile(voices, "narrator", "pitch = 30\nvolume = 1\n")
     s = build_settings(voices_dir=voices, env={})
     assert s.host == VoiceProfile("host", voice="en-gb", rate=200, pitch=68, volume=0.9)
-    assert s.narrator == VoiceProfile("narrator", rate=160, pitch=30, volume=1.0)
+    assert s.narrator == VoiceProfile("narrator", rate=150, pitch=30, volume=1.0)
     assert isinstance(s.narrator.volume, float)
     assert s.host.source == host
     assert s.voices_dir == voices

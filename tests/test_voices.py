@@ -188,7 +188,7 @@ def test_voices_lists_profiles_engine_voices_and_variants(tmp_path: Path) -> Non
     out = result.stdout
     assert "Profiles:" in out
     assert "host       en-us -> gmw/en-us, 170 wpm" in out
-    assert "narrator   en-us -> gmw/en-us, 160 wpm" in out  # built-in defaults
+    assert "narrator   en-us -> gmw/en-us, 150 wpm" in out  # built-in defaults
     assert "guest      en-gb -> gmw/en, 175 wpm" in out
     assert "(built-in)" in out
     assert "gmw/en-us" in out

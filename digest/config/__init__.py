@@ -77,7 +77,7 @@ class Settings:
     sample_rate: int = 44100
     # Frozen, so one default instance can serve every Settings.
     host: VoiceProfile = VoiceProfile("host", voice="en-us", rate=170, pitch=68)
-    narrator: VoiceProfile = VoiceProfile("narrator", rate=160, pitch=40)
+    narrator: VoiceProfile = VoiceProfile("narrator", rate=150, pitch=40)
     templates: Templates = field(default_factory=Templates)
     voices_dir: Path | None = None
     music: Path | None = None
