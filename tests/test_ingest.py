@@ -477,7 +477,12 @@ def test_shared_reviews_are_la_la_land_with_their_full_text(
 # --- properties ----------------------------------------------------------------
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: the first read of a file may wait on a busy machine's disk.
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(text=st.text(max_size=300))
 def test_read_review_property_review_or_input_error(tmp_path: Path, text: str) -> None:
     path = tmp_path / "prop-review.txt"
