@@ -1,5 +1,6 @@
 """Shared fixtures: isolated paths, the shared data folder, a fake synthesizer."""
 
+import contextlib
 import json
 import math
 import shutil
@@ -185,3 +186,18 @@ def in_source_order(text: str, chosen: list[str]) -> bool:
             return False
         position = found + len(sentence)
     return True
+
+
+@contextlib.contextmanager
+def dask_cluster() -> Iterator[str]:
+    """A one-worker, one-thread Dask cluster on the loopback address: its
+    ``HOST:PORT`` for ``--executor dask://`` (skipped without the dask extra)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield cluster.scheduler_address.removeprefix("tcp://")

@@ -25,7 +25,7 @@ from digest.models import Line, LineKind
 from digest.speak.narrators import derive_narrator
 from digest.speak.worker import EngineSpec, make_batches
 
-from .conftest import decoded_seconds, loudness
+from .conftest import dask_cluster, decoded_seconds, loudness
 
 runner = CliRunner()
 
@@ -237,7 +237,6 @@ def test_say_and_voices_cover_the_neural_set(tmp_path: Path) -> None:
 @pytest.mark.integration
 def test_a_dask_worker_speaks_both_engines(tmp_path: Path) -> None:
     # One long-lived worker gets espeak's batches and Piper's, in either order.
-    distributed = pytest.importorskip("distributed")
     reviews = _reviews(tmp_path / "reviews")
     # An espeak host beside the neural narrator: both engines in one worker.
     voices = tmp_path / "voices"
@@ -247,14 +246,7 @@ def test_a_dask_worker_speaks_both_engines(tmp_path: Path) -> None:
     local = tmp_path / "local" / "ep.mp3"
     done = _digest("build", str(reviews), "-o", str(local), *args)
     assert done.returncode == 0, done.stderr
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
-        address = cluster.scheduler_address.removeprefix("tcp://")
+    with dask_cluster() as address:
         remote = tmp_path / "dask" / "ep.mp3"
         done = _digest(
             "build", str(reviews), "-o", str(remote), *args,

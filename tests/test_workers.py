@@ -19,7 +19,7 @@ from digest.speak.cache import ClipCache
 from digest.speak.worker import EngineSpec, make_batches
 from digest.store.cache import CacheStats
 
-from .conftest import EXAMPLES, REPO, FakeSynthesizer
+from .conftest import EXAMPLES, REPO, FakeSynthesizer, dask_cluster
 
 HOST = VoiceProfile("host", voice="en-us+m3", rate=170, pitch=68)
 NARRATOR = VoiceProfile("narrator", voice="en-us", rate=160, pitch=40)
@@ -164,15 +164,7 @@ def test_cached_lines_are_not_sent_to_workers(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_dask_executor_on_a_local_cluster(tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
-        address = cluster.scheduler_address.removeprefix("tcp://")
+    with dask_cluster() as address:
         dask_clips = _render(
             tmp_path, "dask", lambda: open_pool(f"dask://{address}", 1)
         )
